@@ -1,0 +1,40 @@
+"""DRF permission classes: every view states the scope each of its actions needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+
+from governance.accounts.principal import principal_for_request
+from governance.accounts.roles import Scope
+
+
+class HasScope(BasePermission):
+    """Allow an action only if the view maps it to a scope and the principal holds that scope.
+
+    Views declare ``required_scopes = {"list": Scope.INVENTORY_READ, ...}`` keyed by viewset action
+    (or HTTP method for plain APIViews). An action missing from the map is denied: forgetting to
+    declare a permission fails closed.
+    """
+
+    message = "Your role or API key scopes do not allow this."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        scope = required_scope(request, view)
+        if scope is None:
+            return False
+        if not principal_for_request(request).has_scope(scope):
+            self.message = f"This needs the {scope.value} scope."
+            return False
+        return True
+
+
+def required_scope(request: Any, view: Any) -> Scope | None:
+    scopes: dict[str, Scope] = getattr(view, "required_scopes", {})
+    action = getattr(view, "action", None)
+    if action and action in scopes:
+        return scopes[action]
+    return scopes.get(request.method.upper())

@@ -1,0 +1,11 @@
+"""The Celery application: fairness checks, hashing, signing and report rendering run here."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+
+app = Celery("governance")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

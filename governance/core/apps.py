@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Cross-cutting plumbing: problem+json errors, pagination, health endpoints."""
+
+    name = "governance.core"
+    label = "core"

@@ -1,0 +1,77 @@
+"""Health endpoints and the problem+json fallbacks for errors raised outside DRF views."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found, server_error
+
+from governance.core.api.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+
+
+def alive(request: HttpRequest) -> HttpResponse:
+    """Process is up (liveness probe)."""
+    return JsonResponse({"status": "alive"})
+
+
+def ready(request: HttpRequest) -> HttpResponse:
+    """Database and broker reachable (readiness probe)."""
+    from governance.celery import app
+
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"error: {type(exc).__name__}"
+    ok = all(v == "ok" for v in checks.values())
+    return JsonResponse(
+        {"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503
+    )
+
+
+def _problem(status: int, code: str, title: str, detail: str) -> HttpResponse:
+    body = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": [],
+    }
+    return HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None, **kwargs: Any) -> HttpResponse:
+    """404 for unknown URLs: problem+json under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _problem(404, "not_found", "Not found", f"No resource at {request.path}.")
+    return page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def server_failure(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """500: problem+json under /api/ (no internals leaked), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _problem(500, "server_error", "Internal error", "The server failed; the request id is logged.")
+    return server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None, **kwargs: Any) -> HttpResponse:
+    """400 raised by Django itself (e.g. SuspiciousOperation) under /api/ as problem+json."""
+    from django.core.exceptions import RequestDataTooBig
+    from django.views.defaults import bad_request as django_bad_request
+
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            return _problem(413, "payload_too_large", "Payload too large", "The request body is too large.")
+        return _problem(400, "malformed_request", "Malformed request", "The request could not be processed.")
+    return django_bad_request(request, exception)  # type: ignore[arg-type]

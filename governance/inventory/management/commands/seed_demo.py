@@ -1,0 +1,256 @@
+"""``manage.py seed_demo``: realistic demo data for the embedded mode. Safe to run again."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from governance.accounts.models import Membership, Team
+from governance.accounts.principal import cli_principal
+from governance.accounts.roles import Role
+from governance.accounts.services import team_create
+from governance.inventory import services
+from governance.inventory.models import ModelVersion, RegisteredModel
+
+DEMO_USERS: list[tuple[str, str, Role | None, str | None]] = [
+    # username, full name, role, team
+    ("admin", "Demo Administrator", Role.ADMIN, None),
+    ("alice", "Alice Moreau (credit data scientist)", Role.SUBMITTER, "credit-risk"),
+    ("carlos", "Carlos Ruiz (clinical ML engineer)", Role.SUBMITTER, "clinical-ml"),
+    ("rita", "Rita Okafor (model risk reviewer)", Role.MODEL_RISK_REVIEWER, None),
+    ("pavel", "Pavel Novak (privacy officer / DPO)", Role.PRIVACY_OFFICER, None),
+    ("audrey", "Audrey Lin (internal audit)", Role.AUDITOR, None),
+]
+
+
+def _digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def demo_password() -> str:
+    """One random password for all demo users, kept in var/ (never in code or the repository)."""
+    path = settings.VAR_DIR / "demo_password"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(12))
+    return path.read_text().strip()
+
+
+class Command(BaseCommand):
+    help = "Create demo teams, users, models, versions, cards and datasets (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--quiet-login", action="store_true", help="Do not print the demo login.")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = cli_principal("seed_demo")
+        teams = {
+            slug: Team.objects.filter(slug=slug).first() or team_create(actor=actor, slug=slug, name=name)
+            for slug, name in [("credit-risk", "Credit Risk Analytics"), ("clinical-ml", "Clinical ML")]
+        }
+        password = demo_password()
+        User = get_user_model()
+        for username, full_name, role, team_slug in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                first, _, last = full_name.partition(" ")
+                user = User.objects.create_user(
+                    username=username,
+                    password=password,
+                    first_name=first,
+                    last_name=last.split(" (")[0],
+                    email=f"{username}@example.org",
+                    is_staff=True,
+                    is_superuser=(role == Role.ADMIN),
+                )
+            if role is not None:
+                user.groups.add(Group.objects.get(name=role.value))
+            if team_slug:
+                Membership.objects.get_or_create(user=user, team=teams[team_slug])
+
+        self._credit(actor, teams["credit-risk"])
+        self._readmission(actor, teams["clinical-ml"])
+        if not options["quiet_login"]:
+            port = 8000
+            self.stdout.write(
+                f"\nDemo data ready. Admin: http://127.0.0.1:{port}/admin/  API docs: http://127.0.0.1:{port}/api/docs/\n"
+                f"Log in as admin (or alice, carlos, rita, pavel, audrey) with password: {password}\n"
+                f"(the password is kept in {settings.VAR_DIR / 'demo_password'})\n"
+            )
+
+    def _credit(self, actor: Any, team: Team) -> None:
+        if RegisteredModel.objects.filter(name="credit-scoring").exists():
+            return
+        dataset = services.dataset_create(
+            actor=actor,
+            team=team,
+            name="loan-applications",
+            description="Consumer loan applications 2019-2024.",
+        )
+        train = services.dataset_version_create(
+            actor=actor,
+            dataset=dataset,
+            version="2024-q4",
+            uri="s3://credit-data/loan-applications/2024-q4/",
+            digest=_digest("loan-applications-2024-q4"),
+            row_count=1_204_331,
+            schema={
+                "income": "float",
+                "age": "int",
+                "employment_years": "int",
+                "sex": "category",
+                "ethnicity": "category",
+                "default_12m": "bool",
+            },
+            contains_personal_data=True,
+            special_categories=["racial_or_ethnic_origin"],
+            art9_condition="substantial_public_interest",
+            lawful_basis="contract",
+            purpose="Creditworthiness assessment and bias monitoring of the scoring model.",
+            retention_days=2555,
+            data_subject_regions=["EU", "DE", "FR"],
+            dpia_reference="DPIA-2024-017",
+        )
+        model = services.registered_model_create(
+            actor=actor,
+            team=team,
+            name="credit-scoring",
+            risk_tier="high",
+            intended_use="Estimate 12-month default probability for consumer loan applications; a human "
+            "underwriter makes the final decision.",
+            domain="consumer credit",
+            tags=["eu-ai-act-annex-iii-5b", "gradient-boosting"],
+        )
+        for version, auc in (("1.0.0", 0.781), ("1.1.0", 0.794)):
+            mv = services.model_version_create(
+                actor=actor,
+                model=model,
+                version=version,
+                artifact_uri=f"s3://models/credit-scoring/{version}/model.onnx",
+                artifact_digest=_digest(f"credit-scoring-{version}"),
+                framework="xgboost 2.1",
+                training_run_ref=f"mlflow://runs/credit-{version}",
+                metrics={"auc": auc, "ks": 0.41},
+                datasets=[(train, "training")],
+            )
+            self._card(
+                actor,
+                mv,
+                "Gradient-boosted trees over 42 application features.",
+                "Applicants with thin credit files are scored with less confidence.",
+                [
+                    {"name": "Sex"},
+                    {"name": "Ethnicity (monitoring only, not a model input)"},
+                    {"name": "Age band"},
+                ],
+                auc,
+            )
+
+    def _readmission(self, actor: Any, team: Team) -> None:
+        if RegisteredModel.objects.filter(name="readmission-risk").exists():
+            return
+        dataset = services.dataset_create(
+            actor=actor, team=team, name="ehr-encounters", description="Inpatient encounters from the EHR."
+        )
+        ehr = services.dataset_version_create(
+            actor=actor,
+            dataset=dataset,
+            version="2025-06",
+            uri="s3://clinical-data/ehr-encounters/2025-06/",
+            digest=_digest("ehr-encounters-2025-06"),
+            row_count=386_112,
+            schema={
+                "age": "int",
+                "sex": "category",
+                "race": "category",
+                "diagnoses": "list[icd10]",
+                "readmitted_30d": "bool",
+            },
+            contains_personal_data=True,
+            special_categories=["health", "racial_or_ethnic_origin"],
+            art9_condition="health_or_social_care",
+            contains_phi=True,
+            lawful_basis="public_task",
+            purpose="Predict 30-day readmission to target discharge follow-up.",
+            retention_days=3650,
+            data_subject_regions=["US"],
+            dpia_reference="DPIA-CLIN-2025-004",
+        )
+        model = services.registered_model_create(
+            actor=actor,
+            team=team,
+            name="readmission-risk",
+            risk_tier="high",
+            intended_use="Flag inpatients at high risk of 30-day readmission for a follow-up call.",
+            domain="hospital care",
+            tags=["hipaa", "clinical-decision-support"],
+        )
+        mv = services.model_version_create(
+            actor=actor,
+            model=model,
+            version="2025.06.1",
+            artifact_uri="s3://models/readmission-risk/2025.06.1/",
+            artifact_digest=_digest("readmission-2025.06.1"),
+            framework="scikit-learn 1.5",
+            training_run_ref="mlflow://runs/readmit-2025-06",
+            metrics={"auc": 0.72, "brier": 0.11},
+            datasets=[(ehr, "training")],
+        )
+        self._card(
+            actor,
+            mv,
+            "Logistic regression over diagnoses, prior utilisation and vitals.",
+            "Not validated for paediatric patients.",
+            [{"name": "Race"}, {"name": "Sex"}, {"name": "Payer type"}],
+            0.72,
+        )
+
+    def _card(
+        self,
+        actor: Any,
+        mv: ModelVersion,
+        architecture: str,
+        limitation: str,
+        factors: list[dict[str, str]],
+        auc: float,
+    ) -> None:
+        services.model_card_create(
+            actor=actor,
+            model_version=mv,
+            model_details={
+                "name": mv.model.name,
+                "overview": mv.model.intended_use,
+                "owners": [{"name": mv.model.team.name, "contact": f"{mv.model.team.slug}@example.org"}],
+                "version": {"name": mv.version, "date": "2025-06-30"},
+                "licenses": [{"identifier": "proprietary"}],
+            },
+            model_parameters={
+                "model_architecture": architecture,
+                "data": [
+                    {"name": link.dataset_version.dataset.name, "link": link.dataset_version.uri}
+                    for link in mv.dataset_links.select_related("dataset_version__dataset")
+                ],
+            },
+            quantitative_analysis={"performance_metrics": [{"type": "auc", "value": str(auc)}]},
+            considerations={
+                "users": [{"description": "Trained staff who review every flagged case."}],
+                "use_cases": [{"description": mv.model.intended_use}],
+                "limitations": [{"description": limitation}],
+                "ethical_considerations": [
+                    {
+                        "name": "Disparate error rates across protected groups",
+                        "mitigation_strategy": "Fairness check on every version; four-fifths rule gate.",
+                    }
+                ],
+            },
+            factors=factors,
+            caveats="Re-validate at least yearly and after any change in the population served.",
+        )

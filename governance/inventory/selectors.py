@@ -1,0 +1,57 @@
+"""Reads of the inventory, always narrowed to what the principal may see."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from governance.accounts.models import Team
+from governance.accounts.principal import Principal
+from governance.inventory.models import (
+    Dataset,
+    DatasetVersion,
+    ModelCard,
+    ModelVersion,
+    ModelVersionDataset,
+    RegisteredModel,
+)
+
+
+def team_list(*, principal: Principal) -> QuerySet[Team]:
+    qs = Team.objects.all()
+    return qs if principal.read_all_teams else qs.filter(pk__in=principal.team_ids)
+
+
+def registered_model_list(*, principal: Principal) -> QuerySet[RegisteredModel]:
+    qs = RegisteredModel.objects.select_related("team")
+    return qs if principal.read_all_teams else qs.filter(team_id__in=principal.team_ids)
+
+
+def model_version_list(*, principal: Principal) -> QuerySet[ModelVersion]:
+    qs = ModelVersion.objects.select_related("model", "model__team").prefetch_related(
+        Prefetch(
+            "dataset_links", queryset=ModelVersionDataset.objects.select_related("dataset_version__dataset")
+        )
+    )
+    return qs if principal.read_all_teams else qs.filter(model__team_id__in=principal.team_ids)
+
+
+def model_card_list(*, principal: Principal) -> QuerySet[ModelCard]:
+    qs = ModelCard.objects.select_related(
+        "model_version", "model_version__model", "model_version__model__team"
+    )
+    return qs if principal.read_all_teams else qs.filter(model_version__model__team_id__in=principal.team_ids)
+
+
+def model_card_latest(*, model_version: ModelVersion) -> ModelCard | None:
+    """The card that counts for a version: its newest revision."""
+    return ModelCard.objects.filter(model_version=model_version).order_by("-revision").first()
+
+
+def dataset_list(*, principal: Principal) -> QuerySet[Dataset]:
+    qs = Dataset.objects.select_related("team")
+    return qs if principal.read_all_teams else qs.filter(team_id__in=principal.team_ids)
+
+
+def dataset_version_list(*, principal: Principal) -> QuerySet[DatasetVersion]:
+    qs = DatasetVersion.objects.select_related("dataset", "dataset__team")
+    return qs if principal.read_all_teams else qs.filter(dataset__team_id__in=principal.team_ids)

@@ -1,0 +1,24 @@
+"""URL map: admin, API v1 (DESIGN.md contract table), OpenAPI, health."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from governance.core import views as core_views
+
+api_v1 = [
+    path("", include("governance.inventory.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("-/alive", core_views.alive, name="alive"),
+    path("-/ready", core_views.ready, name="ready"),
+]
+
+handler400 = "governance.core.views.bad_request"
+handler404 = "governance.core.views.not_found"
+handler500 = "governance.core.views.server_failure"
