@@ -10,7 +10,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from governance.accounts import schema  # noqa: F401  (registers the OpenAPI security scheme)
         from governance.accounts.services import roles_sync
 
-        # Roles are declared in code (roles.py); the matching auth groups follow every migrate.
-        post_migrate.connect(lambda **kwargs: roles_sync(), sender=self, weak=False)
+        # Roles are declared in code (roles.py); the matching auth groups follow every migrate. It
+        # listens to every app's post_migrate because permissions of apps migrated after this one
+        # only exist once their own signal has run; the sync is idempotent and cheap.
+        post_migrate.connect(lambda **kwargs: roles_sync(), weak=False, dispatch_uid="accounts.roles_sync")

@@ -2,7 +2,9 @@ from rest_framework.routers import SimpleRouter
 
 from governance.inventory.api import views
 
-router = SimpleRouter(trailing_slash=True)
+# DESIGN.md writes collection paths with a slash and actions without (`/model-cards/import`);
+# both spellings must work without a redirect that would drop a POST body.
+router = SimpleRouter(trailing_slash="/?")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("models", views.RegisteredModelViewSet, basename="registered-model")
 router.register("model-versions", views.ModelVersionViewSet, basename="model-version")
