@@ -69,7 +69,7 @@ def principal_for_user(user: AbstractBaseUser) -> Principal:
         team_ids=team_ids,
         read_all_teams=any(s.read_all_teams for s in specs),
         write_all_teams=any(s.write_all_teams for s in specs),
-        user_id=user.pk,  # type: ignore[arg-type]
+        user_id=user.pk,
     )
 
 

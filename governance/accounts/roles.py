@@ -101,7 +101,9 @@ INVENTORY_MODELS = (
     "inventory.datasetversion",
     "inventory.modelversiondataset",
 )
-_VIEW_ALL = dict.fromkeys((*INVENTORY_MODELS, "accounts.team", "audit.auditevent"), ("view",))
+_VIEW_ALL: dict[str, tuple[str, ...]] = dict.fromkeys(
+    (*INVENTORY_MODELS, "accounts.team", "audit.auditevent"), ("view",)
+)
 
 ADMIN_MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.SUBMITTER: dict.fromkeys(INVENTORY_MODELS, ("view", "add", "change")) | {"accounts.team": ("view",)},

@@ -18,7 +18,7 @@ def admin_principal(request: HttpRequest) -> Principal:
     if cached is None:
         cached = principal_for_user(request.user)  # type: ignore[arg-type]
         request._governance_principal = cached  # type: ignore[attr-defined]
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 class TeamScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

@@ -55,7 +55,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None, **kwargs
     """404 for unknown URLs: problem+json under /api/, Django's page elsewhere."""
     if request.path.startswith("/api/"):
         return _problem(404, "not_found", "Not found", f"No resource at {request.path}.")
-    return page_not_found(request, exception)  # type: ignore[arg-type]
+    return page_not_found(request, exception)
 
 
 def server_failure(request: HttpRequest, **kwargs: Any) -> HttpResponse:

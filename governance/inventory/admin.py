@@ -86,7 +86,7 @@ class ModelCardInline(admin.TabularInline):  # type: ignore[type-arg]
     model = ModelCard
     extra = 0
     can_delete = False
-    fields = ["revision", "created_by", "created_at"]
+    fields = ("revision", "created_by", "created_at")
     readonly_fields = fields
     show_change_link = True
 

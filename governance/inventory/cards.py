@@ -34,5 +34,5 @@ def card_export(card: ModelCard, fmt: str) -> tuple[str | dict[str, Any], str]:
 
     doc = card_document(card)
     if fmt == "mct":
-        return card_to_mct(doc), "application/json"  # type: ignore[arg-type]
-    return card_to_huggingface(doc), "text/markdown; charset=utf-8"  # type: ignore[arg-type]
+        return card_to_mct(doc), "application/json"
+    return card_to_huggingface(doc), "text/markdown; charset=utf-8"

@@ -78,7 +78,7 @@ class ModelVersion(models.Model):
     status = models.CharField(
         max_length=20, choices=ModelVersionStatus.choices, default=ModelVersionStatus.DRAFT, editable=False
     )
-    datasets = models.ManyToManyField(
+    datasets: models.ManyToManyField[DatasetVersion, ModelVersionDataset] = models.ManyToManyField(
         "DatasetVersion", through="ModelVersionDataset", related_name="model_versions"
     )
     created_by = models.CharField(max_length=100, editable=False, blank=True)

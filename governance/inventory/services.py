@@ -294,7 +294,7 @@ def _validate_card_sections(card: ModelCard) -> None:
     """MCT sections must match the Model Card Toolkit schema so exports always validate."""
     from governance.inventory.modelcards.document import validate_mct_sections
 
-    issues = validate_mct_sections({s: getattr(card, s) for s in CARD_SECTIONS})  # type: ignore[misc]
+    issues = validate_mct_sections({s: getattr(card, s) for s in CARD_SECTIONS})
     if issues:
         raise ValidationError({issue.path: issue.message for issue in issues})
     factors = card.factors

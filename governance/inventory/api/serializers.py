@@ -23,7 +23,7 @@ from governance.inventory.services import CARD_SECTIONS, DATASET_VERSION_UPDATAB
 
 
 class RegisteredModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = RegisteredModel
@@ -44,7 +44,9 @@ class RegisteredModelSerializer(serializers.ModelSerializer):  # type: ignore[ty
 
 
 class RegisteredModelCreateSerializer(StrictModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all()
+    )
 
     class Meta:
         model = RegisteredModel
@@ -74,7 +76,7 @@ class DatasetLinkSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    model = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    model: serializers.SlugRelatedField[RegisteredModel] = serializers.SlugRelatedField(slug_field="name", read_only=True)
     team = serializers.CharField(source="model.team.slug", read_only=True)
     datasets = DatasetLinkSerializer(source="dataset_links", many=True, read_only=True)
 
@@ -108,7 +110,9 @@ class DatasetLinkInputSerializer(StrictSerializer):
 
 
 class ModelVersionCreateSerializer(StrictModelSerializer):
-    model = serializers.SlugRelatedField(slug_field="name", queryset=RegisteredModel.objects.all())
+    model: serializers.SlugRelatedField[RegisteredModel] = serializers.SlugRelatedField(
+        slug_field="name", queryset=RegisteredModel.objects.all()
+    )
     datasets = DatasetLinkInputSerializer(many=True, required=False)
 
     class Meta:
@@ -182,7 +186,7 @@ class ModelCardImportSerializer(StrictSerializer):
 
 
 class DatasetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = Dataset
@@ -191,7 +195,9 @@ class DatasetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class DatasetCreateSerializer(StrictModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all()
+    )
 
     class Meta:
         model = Dataset
