@@ -23,6 +23,8 @@ class HasScope(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
+        if not _has_handler(request, view):
+            return True  # let DRF answer 405 Method Not Allowed rather than a misleading 403
         scope = required_scope(request, view)
         if scope is None:
             return False
@@ -38,3 +40,11 @@ def required_scope(request: Any, view: Any) -> Scope | None:
     if action and action in scopes:
         return scopes[action]
     return scopes.get(request.method.upper())
+
+
+def _has_handler(request: Any, view: Any) -> bool:
+    method = request.method.lower()
+    action_map = getattr(view, "action_map", None)
+    if action_map is not None:
+        return method in action_map
+    return hasattr(view, method)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from governance.core.exceptions import ConflictError
 from governance.inventory.models import ModelCard, ModelVersion
 from governance.inventory.services import CARD_SECTIONS
 
@@ -30,9 +31,14 @@ def card_document(card: ModelCard) -> dict[str, Any]:
 def card_export(card: ModelCard, fmt: str) -> tuple[str | dict[str, Any], str]:
     """Export as ``mct`` (JSON object) or ``huggingface`` (README.md text); returns (body, media type)."""
     from governance.inventory.modelcards.huggingface import card_to_huggingface
-    from governance.inventory.modelcards.mct import card_to_mct
+    from governance.inventory.modelcards.mct import CardFormatError, card_to_mct
 
     doc = card_document(card)
-    if fmt == "mct":
-        return card_to_mct(doc), "application/json"
-    return card_to_huggingface(doc), "text/markdown; charset=utf-8"
+    # Cards are validated on write, so a failure here means a stored card predates a stricter rule;
+    # it surfaces as a ConflictError naming the problem rather than as a server error.
+    try:
+        if fmt == "mct":
+            return card_to_mct(doc), "application/json"
+        return card_to_huggingface(doc), "text/markdown; charset=utf-8"
+    except CardFormatError as exc:
+        raise ConflictError(f"This card revision cannot be exported as {fmt}: {exc}", field="format") from exc

@@ -291,18 +291,21 @@ def model_card_create(
 
 
 def _validate_card_sections(card: ModelCard) -> None:
-    """MCT sections must match the Model Card Toolkit schema so exports always validate."""
-    from governance.inventory.modelcards.document import validate_mct_sections
+    """A stored card must always export: MCT sections follow the toolkit's schema, our own sections
+    their shapes, and ``hf_metadata`` holds only keys the Hugging Face export does not derive."""
+    from governance.inventory.modelcards.document import validate_card
 
-    issues = validate_mct_sections({s: getattr(card, s) for s in CARD_SECTIONS})
-    if issues:
-        raise ValidationError({issue.path: issue.message for issue in issues})
-    factors = card.factors
-    if not isinstance(factors, list) or not all(
-        isinstance(f, dict) and isinstance(f.get("name"), str) and set(f) <= {"name", "description"}
-        for f in factors
-    ):
-        raise ValidationError({"factors": "Expected a list of {name, description} objects."})
+    _raise_card_issues(validate_card({s: getattr(card, s) for s in CARD_SECTIONS}), prefix="")
+
+
+def _raise_card_issues(issues: Any, prefix: str) -> None:
+    """Card issues as a field-level ValidationError; several issues on one path are all kept."""
+    errors: dict[str, list[str]] = {}
+    for issue in issues:
+        field = f"{prefix}.{issue.path}" if prefix and issue.path else (issue.path or prefix or "content")
+        errors.setdefault(field, []).append(issue.message)
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- Datasets -------------------------------------------------------------------------------------
@@ -361,11 +364,7 @@ def model_card_import(*, actor: Principal, model_version: ModelVersion, fmt: str
     try:
         doc = card_from_mct(content) if fmt == "mct" else card_from_huggingface(content)
     except CardFormatError as exc:
-        issues = getattr(exc, "issues", None) or []
-        if issues:
-            raise ValidationError(
-                {f"content.{i.path}" if i.path else "content": i.message for i in issues}
-            ) from exc
+        _raise_card_issues(exc.issues or [], prefix="content")
         raise ValidationError({"content": str(exc)}) from exc
     sections = {k: v for k, v in doc.items() if k in CARD_SECTIONS}
     return model_card_create(actor=actor, model_version=model_version, source=fmt, **sections)

@@ -76,7 +76,9 @@ class DatasetLinkSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    model: serializers.SlugRelatedField[RegisteredModel] = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    model: serializers.SlugRelatedField[RegisteredModel] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
     team = serializers.CharField(source="model.team.slug", read_only=True)
     datasets = DatasetLinkSerializer(source="dataset_links", many=True, read_only=True)
 

@@ -4,7 +4,8 @@ from governance.inventory.api import views
 
 # DESIGN.md writes collection paths with a slash and actions without (`/model-cards/import`);
 # both spellings must work without a redirect that would drop a POST body.
-router = SimpleRouter(trailing_slash="/?")  # type: ignore[arg-type]
+router = SimpleRouter()
+router.trailing_slash = "/?"
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("models", views.RegisteredModelViewSet, basename="registered-model")
 router.register("model-versions", views.ModelVersionViewSet, basename="model-version")
