@@ -3,7 +3,6 @@ so a state change and its evidence commit together or not at all."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.db import models, transaction
@@ -11,10 +10,10 @@ from django.utils import timezone
 
 from audit.canonical import canonical_bytes, to_jsonable
 from audit.context import current_request_id, current_source_ip
+from audit.merkle import CompactRange
+from audit.merkle import hash_leaf as leaf_hash
 from audit.models import AuditEvent, AuditLogHead
 from governance.accounts.principal import Principal
-
-LEAF_PREFIX = b"\x00"  # RFC 6962 section 2.1: leaf hashes are domain-separated from node hashes
 
 
 def event_document(event: AuditEvent) -> dict[str, Any]:
@@ -29,10 +28,6 @@ def event_document(event: AuditEvent) -> dict[str, Any]:
         "request_id": event.request_id or None,
         "source_ip": event.source_ip or None,
     }
-
-
-def leaf_hash(canonical: bytes) -> bytes:
-    return hashlib.sha256(LEAF_PREFIX + canonical).digest()
 
 
 def audit_append(
@@ -63,10 +58,14 @@ def audit_append(
             source_ip=current_source_ip(),
         )
         event.canonical = canonical_bytes(event_document(event))
-        event.leaf_hash = leaf_hash(event.canonical).hex()
+        leaf = leaf_hash(event.canonical)
+        event.leaf_hash = leaf.hex()
         event.save(force_insert=True)
-        head.size += 1
-        head.save(update_fields=["size"])
+        tree = CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks])
+        tree.append(leaf)
+        head.size = tree.size
+        head.peaks = [p.hex() for p in tree.peaks]
+        head.save(update_fields=["size", "peaks"])
     return event
 
 

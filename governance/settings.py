@@ -196,6 +196,20 @@ CELERY_TIMEZONE = "UTC"
 GOVERNANCE_SITE_NAME = env.str("GOVERNANCE_SITE_NAME", default="ModelOps Governance")
 # Origin line of signed audit checkpoints (C2SP tlog-checkpoint); must be stable for a deployment.
 AUDIT_LOG_ORIGIN = env.str("AUDIT_LOG_ORIGIN", default="modelops-governance.local/audit")
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env.int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", default=300)
+# The database role the application connects as when migrations run under another role: the
+# append-only migration revokes UPDATE/DELETE/TRUNCATE on the evidence tables from it too.
+AUDIT_APP_DB_ROLE = env.str("AUDIT_APP_DB_ROLE", default="")
+# Passphrase that encrypts signing keys at rest (PKCS#8). Production passes it from a secret store.
+SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="") or _local_secret("signing_key_passphrase")
+# Where signatures come from: a dotted path to a zero-argument callable returning an
+# ``audit.evidence.keys.Signer``. Swap in a PKCS#11 or KMS signer without touching callers.
+AUDIT_SIGNER = env.str("AUDIT_SIGNER", default="audit.signing.database_signer")
+
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "audit.tasks.checkpoint_sign",
+    "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS),
+}
 
 LOGGING = {
     "version": 1,

@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from audit.api.views import JwksView
 from governance.core import views as core_views
 
 api_v1 = [
     path("", include("governance.inventory.api.urls")),
+    path("audit/", include("audit.api.urls")),
 ]
 
 urlpatterns = [
@@ -15,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path(".well-known/jwks.json", JwksView.as_view(), name="jwks"),
     path("-/alive", core_views.alive, name="alive"),
     path("-/ready", core_views.ready, name="ready"),
 ]

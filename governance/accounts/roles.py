@@ -29,7 +29,7 @@ class Scope(StrEnum):
     KEYS_ADMIN = "keys:admin"
 
 
-READ_SCOPES = frozenset({Scope.INVENTORY_READ, Scope.FAIRNESS_READ, Scope.REPORTS_READ, Scope.AUDIT_READ})
+READ_SCOPES = frozenset({Scope.INVENTORY_READ, Scope.FAIRNESS_READ, Scope.REPORTS_READ})
 
 # Machines never decide approvals (four-eyes needs two accountable people) and never administer
 # teams or keys (a leaked CI key must not be able to mint more keys).
@@ -59,7 +59,9 @@ class RoleSpec:
     is_reviewer: bool = False
 
 
-_REVIEWER_SCOPES = READ_SCOPES | {Scope.APPROVALS_DECIDE}
+# The audit log spans every team, so reading it is for roles that see every team anyway; a
+# submitter sees its own team's history through the objects, not the whole log.
+_REVIEWER_SCOPES = READ_SCOPES | {Scope.APPROVALS_DECIDE, Scope.AUDIT_READ}
 
 ROLES: dict[Role, RoleSpec] = {
     Role.SUBMITTER: RoleSpec(
@@ -86,7 +88,7 @@ ROLES: dict[Role, RoleSpec] = {
     Role.CLINICAL_SAFETY_REVIEWER: RoleSpec(
         "Clinical safety reviewer", _REVIEWER_SCOPES, read_all_teams=True, is_reviewer=True
     ),
-    Role.AUDITOR: RoleSpec("Auditor (read-only)", READ_SCOPES, read_all_teams=True),
+    Role.AUDITOR: RoleSpec("Auditor (read-only)", READ_SCOPES | {Scope.AUDIT_READ}, read_all_teams=True),
     Role.ADMIN: RoleSpec("Administrator", frozenset(Scope), read_all_teams=True, write_all_teams=True),
 }
 

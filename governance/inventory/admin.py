@@ -315,6 +315,14 @@ class DatasetVersionAdmin(ServiceFormMixin, TeamScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [*self.readonly_fields, "dataset", "version", "uri", "digest"] if obj else self.readonly_fields
 
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "GET":
+            shown = self.get_queryset(request).filter(pk=object_id)
+            services.dataset_version_phi_reads_record(
+                actor=admin_principal(request), dataset_versions=shown, channel="admin"
+            )
+        return super().change_view(request, object_id, *args, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: DatasetVersion, form: Any, change: bool) -> None:
         principal = admin_principal(request)
         if change:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,6 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audit.attestations import attestation_create
+from audit.canonical import canonical_bytes
+from audit.evidence.intoto import MODEL_CARD_PREDICATE
+from audit.models import AuditEvent
 from audit.services import audit_append, model_snapshot
 from governance.accounts.models import Team
 from governance.accounts.principal import Principal
@@ -276,7 +281,7 @@ def model_card_create(
     _validate_card_sections(card)
     card.full_clean()
     card.save(force_insert=True)
-    audit_append(
+    event = audit_append(
         actor=actor,
         action="model_card.create",
         target=card,
@@ -287,7 +292,30 @@ def model_card_create(
             "content": model_snapshot(card, list(CARD_SECTIONS)),
         },
     )
+    _attest_card(card, event)
     return card
+
+
+def _attest_card(card: ModelCard, event: AuditEvent) -> None:
+    """Sign the card's content so a regulator can check the exported card is the one recorded."""
+    from governance.inventory.cards import card_document
+
+    document = card_document(card)
+    mv = card.model_version
+    attestation_create(
+        target=card,
+        subject_name=f"model-card:{mv.model.name}@{mv.version}#r{card.revision}",
+        subject_digest=hashlib.sha256(canonical_bytes(document)).hexdigest(),
+        predicate_type=MODEL_CARD_PREDICATE,
+        predicate={
+            "model": mv.model.name,
+            "version": mv.version,
+            "artifact_digest": mv.artifact_digest or None,
+            "revision": card.revision,
+            "card": document,
+        },
+        audit_event=event,
+    )
 
 
 def _validate_card_sections(card: ModelCard) -> None:
@@ -368,3 +396,19 @@ def model_card_import(*, actor: Principal, model_version: ModelVersion, fmt: str
         raise ValidationError({"content": str(exc)}) from exc
     sections = {k: v for k, v in doc.items() if k in CARD_SECTIONS}
     return model_card_create(actor=actor, model_version=model_version, source=fmt, **sections)
+
+
+def dataset_version_phi_reads_record(
+    *, actor: Principal, dataset_versions: Iterable[DatasetVersion], channel: str
+) -> None:
+    """HIPAA 164.312(b): record and examine activity on PHI. One event per read of PHI-classified
+    dataset versions (a list page that shows several yields one event naming them all)."""
+    ids = sorted(dv.pk for dv in dataset_versions if dv.contains_phi)
+    if ids:
+        audit_append(
+            actor=actor,
+            action="phi.read",
+            target_type="inventory.datasetversion",
+            target_id=",".join(map(str, ids))[:100],
+            payload={"dataset_version_ids": ids, "channel": channel},
+        )

@@ -230,6 +230,20 @@ class DatasetVersionViewSet(InventoryViewSet):
     def get_queryset(self) -> Any:
         return selectors.dataset_version_list(principal=self.principal)
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        page = getattr(self.paginator, "page", None)
+        shown = page.object_list if page is not None else self.filter_queryset(self.get_queryset())
+        services.dataset_version_phi_reads_record(actor=self.principal, dataset_versions=shown, channel="api")
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        services.dataset_version_phi_reads_record(
+            actor=self.principal, dataset_versions=[instance], channel="api"
+        )
+        return self.respond(instance)
+
     def create(self, request: Request) -> Response:
         data = self.input_serializer(s.DatasetVersionCreateSerializer, request.data)
         return self.respond(services.dataset_version_create(actor=self.principal, **data), 201)

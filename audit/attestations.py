@@ -1,0 +1,43 @@
+"""Signed statements about what the service recorded. Each names the audit event it attests, so a
+verifier can find the same fact in the tamper-evident log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from audit.evidence.bundle import sign_statement
+from audit.evidence.intoto import AUDIT_SEQUENCE_FIELD, statement, subject
+from audit.models import Attestation, AuditEvent
+from audit.signing import current_signer
+
+
+def attestation_create(
+    *,
+    target: models.Model,
+    subject_name: str,
+    subject_digest: str,
+    predicate_type: str,
+    predicate: dict[str, Any],
+    audit_event: AuditEvent,
+) -> Attestation:
+    """Sign an in-toto statement over ``subject_digest`` (hex sha256) and keep its bundle.
+
+    Call inside the transaction that wrote ``audit_event``: if signing fails, the state change and
+    its event roll back with it, so nothing is recorded without its signature.
+    """
+    signer = current_signer()
+    body = {**predicate, AUDIT_SEQUENCE_FIELD: audit_event.seq}
+    bundle = sign_statement(statement([subject(subject_name, subject_digest)], predicate_type, body), signer)
+    return Attestation.objects.create(
+        predicate_type=predicate_type,
+        subject_type=target._meta.label_lower,
+        subject_id=str(target.pk),
+        subject_digest=subject_digest,
+        audit_seq=audit_event.seq,
+        key_id=signer.key_id,
+        bundle=bundle,
+        created_at=timezone.now(),
+    )

@@ -1,0 +1,29 @@
+"""Admin logins and failed logins go into the audit log (who had access, and who tried)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.services import audit_append
+from governance.accounts.principal import Principal, principal_for_user
+
+
+def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_append(
+        actor=principal_for_user(user),
+        action="auth.login",
+        target=user,
+        payload={"path": getattr(request, "path", "")},
+    )
+
+
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    attempted = str(credentials.get("username", ""))[:150]
+    actor = Principal(kind="anonymous", ident="anonymous", label=attempted or "anonymous", scopes=frozenset())
+    audit_append(
+        actor=actor,
+        action="auth.login_failed",
+        target_type="auth.user",
+        target_id=attempted,
+        payload={"path": getattr(request, "path", "")},
+    )

@@ -1,0 +1,97 @@
+"""Signing keys: the active key signs, retired keys stay published (JWKS) so old evidence verifies.
+
+Private keys are stored as encrypted PKCS#8 (passphrase from ``SIGNING_KEY_PASSPHRASE``) and are
+wiped when a key is retired: a retired key can still be verified but can never sign again.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from audit.evidence.keys import (
+    LocalP256Signer,
+    Signer,
+    jwk_from_public_key,
+    jwks_document,
+    load_public_key_pem,
+    public_key_pem,
+)
+from audit.models import SigningKey
+from audit.services import audit_append
+from governance.accounts.principal import Principal, cli_principal
+
+_cache_lock = threading.Lock()
+_signer_cache: dict[str, LocalP256Signer] = {}
+
+
+def current_signer() -> Signer:
+    """The signer configured by ``AUDIT_SIGNER`` (the database key by default)."""
+    factory = import_string(settings.AUDIT_SIGNER)
+    signer: Signer = factory()
+    return signer
+
+
+def database_signer() -> LocalP256Signer:
+    """The active database key, decrypted once per process; created on first use if none exists."""
+    key = SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).first()
+    if key is None:
+        key = signing_key_rotate(actor=cli_principal("auto-keygen"), reason="first use")
+    with _cache_lock:
+        signer = _signer_cache.get(key.key_id)
+        if signer is None:
+            signer = LocalP256Signer.from_encrypted_pem(
+                key.private_key_pem.encode(), settings.SIGNING_KEY_PASSPHRASE
+            )
+            _signer_cache.clear()
+            _signer_cache[key.key_id] = signer
+    return signer
+
+
+@transaction.atomic
+def signing_key_rotate(*, actor: Principal, reason: str = "") -> SigningKey:
+    """Make a new active key and retire the current one (its private part is wiped)."""
+    now = timezone.now()
+    retired = []
+    for old in SigningKey.objects.select_for_update().filter(status=SigningKey.Status.ACTIVE):
+        old.status = SigningKey.Status.RETIRED
+        old.retired_at = now
+        old.private_key_pem = ""
+        old.save(update_fields=["status", "retired_at", "private_key_pem"])
+        retired.append(old.key_id)
+    signer = LocalP256Signer.generate()
+    key = SigningKey(
+        key_id=signer.key_id,
+        public_key_pem=public_key_pem(signer.public_key()).decode(),
+        private_key_pem=signer.encrypted_pem(settings.SIGNING_KEY_PASSPHRASE).decode(),
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            key.save(force_insert=True)
+    except IntegrityError:  # another process rotated at the same moment; use its key
+        return SigningKey.objects.get(status=SigningKey.Status.ACTIVE)
+    audit_append(
+        actor=actor,
+        action="signing_key.rotate",
+        target=key,
+        payload={"key_id": key.key_id, "retired": retired, "reason": reason},
+    )
+    return key
+
+
+def jwks() -> dict[str, Any]:
+    """Current and retired public keys (RFC 7517), what ``/.well-known/jwks.json`` serves."""
+    entries = []
+    for key in SigningKey.objects.order_by("created_at"):
+        public = load_public_key_pem(key.public_key_pem.encode())
+        status = "active" if key.status == SigningKey.Status.ACTIVE else "retired"
+        entries.append(
+            jwk_from_public_key(public, status=status, created_at=key.created_at, retired_at=key.retired_at)
+        )
+    return jwks_document(entries)
