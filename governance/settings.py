@@ -201,7 +201,9 @@ AUDIT_CHECKPOINT_INTERVAL_SECONDS = env.int("AUDIT_CHECKPOINT_INTERVAL_SECONDS",
 # append-only migration revokes UPDATE/DELETE/TRUNCATE on the evidence tables from it too.
 AUDIT_APP_DB_ROLE = env.str("AUDIT_APP_DB_ROLE", default="")
 # Passphrase that encrypts signing keys at rest (PKCS#8). Production passes it from a secret store.
-SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="") or _local_secret("signing_key_passphrase")
+SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="") or _local_secret(
+    "signing_key_passphrase"
+)
 # Where signatures come from: a dotted path to a zero-argument callable returning an
 # ``audit.evidence.keys.Signer``. Swap in a PKCS#11 or KMS signer without touching callers.
 AUDIT_SIGNER = env.str("AUDIT_SIGNER", default="audit.signing.database_signer")
