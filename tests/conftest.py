@@ -113,3 +113,31 @@ def key_client(db: Any) -> Callable[..., APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture
+def _evidence_triggers_back_on(django_db_blocker: Any) -> Any:
+    """Runs last at teardown: turn PostgreSQL triggers back on for the tests that follow."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET session_replication_role = DEFAULT")
+
+
+@pytest.fixture
+def committed_db(_evidence_triggers_back_on: Any, transactional_db: Any) -> Any:
+    """Really committed data, visible to other threads and to Celery workers.
+
+    The flush after such a test TRUNCATEs every table, which the append-only triggers on the
+    evidence tables refuse; the flush therefore runs with triggers off (the test role is a
+    superuser; the application's role cannot do this).
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")

@@ -31,7 +31,7 @@ def _roles(schema_editor):
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FUNCTION)
+    schema_editor.execute(FUNCTION, params=None)  # no placeholder parsing: RAISE uses %
     for table in PROTECTED:
         schema_editor.execute(
             f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
