@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.evidence.bundle import sign_statement
 from audit.evidence.intoto import AUDIT_SEQUENCE_FIELD, statement, subject
+from audit.evidence.keys import model_signing_hint
 from audit.models import Attestation, AuditEvent
 from audit.signing import current_signer
 
@@ -28,14 +29,27 @@ def attestation_create(
     Call inside the transaction that wrote ``audit_event``: if signing fails, the state change and
     its event roll back with it, so nothing is recorded without its signature.
     """
-    signer = current_signer()
     body = {**predicate, AUDIT_SEQUENCE_FIELD: audit_event.seq}
-    bundle = sign_statement(statement([subject(subject_name, subject_digest)], predicate_type, body), signer)
+    return attestation_for_statement(
+        target=target,
+        statement=statement([subject(subject_name, subject_digest)], predicate_type, body),
+        audit_event=audit_event,
+    )
+
+
+def attestation_for_statement(
+    *, target: models.Model, statement: dict[str, Any], audit_event: AuditEvent, model_signing: bool = False
+) -> Attestation:
+    """Sign a ready statement. ``model_signing`` bundles carry the key hint that
+    ``model_signing verify key`` requires (sha256 of the PEM) instead of our key id."""
+    signer = current_signer()
+    hint = model_signing_hint(signer.public_key()) if model_signing else None
+    bundle = sign_statement(statement, signer, hint=hint)
     return Attestation.objects.create(
-        predicate_type=predicate_type,
+        predicate_type=statement["predicateType"],
         subject_type=target._meta.label_lower,
         subject_id=str(target.pk),
-        subject_digest=subject_digest,
+        subject_digest=statement["subject"][0]["digest"]["sha256"],
         audit_seq=audit_event.seq,
         key_id=signer.key_id,
         bundle=bundle,

@@ -44,7 +44,10 @@ def audit_append(
         target_type = target._meta.label_lower
         target_id = str(target.pk)
     with transaction.atomic():
-        head = AuditLogHead.objects.select_for_update().get(pk=1)
+        head = AuditLogHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:  # a new or flushed database: racing creators converge on the one pk
+            AuditLogHead.objects.get_or_create(pk=1)
+            head = AuditLogHead.objects.select_for_update().get(pk=1)
         event = AuditEvent(
             seq=head.size,
             created_at=timezone.now(),

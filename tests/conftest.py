@@ -141,3 +141,39 @@ def committed_db(_evidence_triggers_back_on: Any, transactional_db: Any) -> Any:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = replica")
+
+
+@pytest.fixture
+def celery_worker_thread(committed_db: Any) -> Any:
+    """A real Celery worker (in a thread) consuming a private queue on the configured broker.
+
+    The queue is unique per test so a developer's running ``make run`` worker never steals the
+    test's tasks, and tasks go through real serialisation and a real commit (no eager mode).
+    """
+    import uuid
+
+    from celery.contrib.testing.worker import start_worker
+
+    from governance.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
+            yield app
+    finally:
+        app.conf.task_default_queue = previous
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> Any:
+    """Poll until ``predicate()`` is truthy (for results produced by a worker)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

@@ -4,67 +4,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_head_row'),
+        ("audit", "0002_head_row"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditloghead',
-            name='peaks',
+            model_name="auditloghead",
+            name="peaks",
             field=models.JSONField(default=list),
         ),
         migrations.CreateModel(
-            name='Attestation',
+            name="Attestation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('predicate_type', models.CharField(db_index=True, max_length=200)),
-                ('subject_type', models.CharField(max_length=100)),
-                ('subject_id', models.CharField(max_length=100)),
-                ('subject_digest', models.CharField(help_text='hex sha256 of the attested content', max_length=64)),
-                ('audit_seq', models.PositiveBigIntegerField(help_text='sequence number of the audit event it attests')),
-                ('key_id', models.CharField(max_length=64)),
-                ('bundle', models.JSONField()),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("predicate_type", models.CharField(db_index=True, max_length=200)),
+                ("subject_type", models.CharField(max_length=100)),
+                ("subject_id", models.CharField(max_length=100)),
+                (
+                    "subject_digest",
+                    models.CharField(help_text="hex sha256 of the attested content", max_length=64),
+                ),
+                (
+                    "audit_seq",
+                    models.PositiveBigIntegerField(help_text="sequence number of the audit event it attests"),
+                ),
+                ("key_id", models.CharField(max_length=64)),
+                ("bundle", models.JSONField()),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id'], name='attestation_subject_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["subject_type", "subject_id"], name="attestation_subject_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Checkpoint',
+            name="Checkpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('origin', models.CharField(max_length=200)),
-                ('size', models.PositiveBigIntegerField()),
-                ('root_hash', models.CharField(max_length=64)),
-                ('note', models.TextField(help_text='The signed note, verbatim.')),
-                ('key_id', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("origin", models.CharField(max_length=200)),
+                ("size", models.PositiveBigIntegerField()),
+                ("root_hash", models.CharField(max_length=64)),
+                ("note", models.TextField(help_text="The signed note, verbatim.")),
+                ("key_id", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['-size'],
-                'get_latest_by': 'size',
-                'constraints': [models.UniqueConstraint(fields=('origin', 'size'), name='checkpoint_unique_size')],
+                "ordering": ["-size"],
+                "get_latest_by": "size",
+                "constraints": [
+                    models.UniqueConstraint(fields=("origin", "size"), name="checkpoint_unique_size")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SigningKey',
+            name="SigningKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_id', models.CharField(help_text='sha256 of the DER SubjectPublicKeyInfo', max_length=64, unique=True)),
-                ('algorithm', models.CharField(default='ES256', max_length=10)),
-                ('public_key_pem', models.TextField()),
-                ('private_key_pem', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('retired', 'Retired')], default='active', max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key_id",
+                    models.CharField(
+                        help_text="sha256 of the DER SubjectPublicKeyInfo", max_length=64, unique=True
+                    ),
+                ),
+                ("algorithm", models.CharField(default="ES256", max_length=10)),
+                ("public_key_pem", models.TextField()),
+                ("private_key_pem", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("retired", "Retired")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('status',), name='signingkey_one_active')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "active")),
+                        fields=("status",),
+                        name="signingkey_one_active",
+                    )
+                ],
             },
         ),
     ]

@@ -115,3 +115,15 @@ def cli_principal(command: str) -> Principal:
         read_all_teams=True,
         write_all_teams=True,
     )
+
+
+def worker_principal(task: str) -> Principal:
+    """Celery tasks act as the system; the audit log names the task."""
+    return Principal(
+        kind="system",
+        ident=f"worker:{task}",
+        label=f"celery task {task}",
+        scopes=frozenset(Scope),
+        read_all_teams=True,
+        write_all_teams=True,
+    )

@@ -273,3 +273,36 @@ class ModelVersionDataset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_version} {self.usage} {self.dataset_version}"
+
+
+class ArtifactHashJob(models.Model):
+    """A request to hash a version's artifact on a worker and sign a model_signing attestation.
+
+    Nothing about the artifact is recorded until the hash is complete: a worker killed mid-hash
+    leaves the job ``running`` with no digest, and the redelivered task starts over.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="hash_jobs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    artifact_digest = models.CharField(max_length=71, blank=True)
+    manifest_digest = models.CharField(max_length=64, blank=True, help_text="model_signing subject digest")
+    file_count = models.PositiveIntegerField(null=True, blank=True)
+    attestation = models.ForeignKey("audit.Attestation", null=True, blank=True, on_delete=models.PROTECT)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    requested_by = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"hash {self.model_version} ({self.status})"

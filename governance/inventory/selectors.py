@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from audit.models import Attestation
 from governance.accounts.models import Team
 from governance.accounts.principal import Principal
 from governance.inventory.models import (
@@ -55,3 +56,12 @@ def dataset_list(*, principal: Principal) -> QuerySet[Dataset]:
 def dataset_version_list(*, principal: Principal) -> QuerySet[DatasetVersion]:
     qs = DatasetVersion.objects.select_related("dataset", "dataset__team")
     return qs if principal.read_all_teams else qs.filter(dataset__team_id__in=principal.team_ids)
+
+
+def attestations_for_model_version(model_version: ModelVersion) -> QuerySet[Attestation]:
+    """Attestations about a version: its artifact, and every revision of its card."""
+    card_ids = [str(pk) for pk in model_version.cards.values_list("pk", flat=True)]
+    return Attestation.objects.filter(
+        Q(subject_type="inventory.modelversion", subject_id=str(model_version.pk))
+        | Q(subject_type="inventory.modelcard", subject_id__in=card_ids)
+    ).order_by("created_at")

@@ -34,8 +34,14 @@ def test_postgres_rejects_rewriting_evidence(statement):
 
     audit_append(actor=cli_principal("t"), action="test.event", target_type="t", target_id="1")
     model_card_create(actor=cli_principal("t"), model_version=ModelVersionFactory(), caveats="signed")
-    Checkpoint.objects.create(origin="o", size=1, root_hash="00" * 32, note="n", key_id="k", created_at=timezone.now())
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    Checkpoint.objects.create(
+        origin="o", size=1, root_hash="00" * 32, note="n", key_id="k", created_at=timezone.now()
+    )
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement)
     assert AuditEvent.objects.filter(seq=0, action="test.event").exists()
 
@@ -63,7 +69,7 @@ def test_concurrent_appends_form_one_chain(committed_db):
             start.wait()
             for i in range(per_thread):
                 audit_append(actor=cli_principal(f"thread-{n}"), action="test.concurrent", target_id=str(i))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -77,6 +83,10 @@ def test_concurrent_appends_form_one_chain(committed_db):
     seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(threads * per_thread))
     head = AuditLogHead.objects.get()
-    leaves = [bytes.fromhex(h) for h in AuditEvent.objects.order_by("seq").values_list("leaf_hash", flat=True)]
+    leaves = [
+        bytes.fromhex(h) for h in AuditEvent.objects.order_by("seq").values_list("leaf_hash", flat=True)
+    ]
     assert head.size == len(leaves)
-    assert merkle.CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks]).root() == merkle.root(leaves)
+    assert merkle.CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks]).root() == merkle.root(
+        leaves
+    )

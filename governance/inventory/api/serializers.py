@@ -6,10 +6,12 @@ from typing import Any
 
 from rest_framework import serializers
 
+from audit.models import Attestation
 from governance.accounts.models import Team
 from governance.core.api.serializers import StrictModelSerializer, StrictSerializer
 from governance.inventory.choices import DatasetUsage
 from governance.inventory.models import (
+    ArtifactHashJob,
     Dataset,
     DatasetVersion,
     ModelCard,
@@ -260,3 +262,41 @@ class TeamCreateSerializer(StrictModelSerializer):
         fields = ["slug", "name", "description"]
         validators: list[Any] = []
         extra_kwargs = {"slug": {"validators": Team._meta.get_field("slug").validators}}
+
+
+class ArtifactHashJobSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = ArtifactHashJob
+        fields = [
+            "id",
+            "model_version",
+            "status",
+            "artifact_digest",
+            "manifest_digest",
+            "file_count",
+            "attestation",
+            "error",
+            "attempts",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class AttestationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Attestation
+        fields = [
+            "id",
+            "predicate_type",
+            "subject_type",
+            "subject_id",
+            "subject_digest",
+            "audit_seq",
+            "key_id",
+            "bundle",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -18,6 +18,7 @@ from governance.accounts.roles import Scope
 from governance.accounts.services import team_create
 from governance.inventory import selectors, services
 from governance.inventory.api import serializers as s
+from governance.inventory.artifacts import artifact_hash_request
 from governance.inventory.cards import card_export
 from governance.inventory.filtersets import (
     DatasetFilterSet,
@@ -26,6 +27,7 @@ from governance.inventory.filtersets import (
     ModelVersionFilterSet,
     RegisteredModelFilterSet,
 )
+from governance.inventory.selectors import attestations_for_model_version
 
 READ = Scope.INVENTORY_READ
 WRITE = Scope.INVENTORY_WRITE
@@ -115,7 +117,13 @@ class ModelVersionViewSet(InventoryViewSet):
         "datasets.dataset_version": "dataset_version_list",
         "dataset_version": "dataset_version_list",
     }
-    required_scopes = {**READ_WRITE_SCOPES, "link_dataset": WRITE}
+    required_scopes = {
+        **READ_WRITE_SCOPES,
+        "link_dataset": WRITE,
+        "hash_artifact": WRITE,
+        "artifact_jobs": READ,
+        "attestations": READ,
+    }
 
     def get_queryset(self) -> Any:
         return selectors.model_version_list(principal=self.principal)
@@ -142,6 +150,28 @@ class ModelVersionViewSet(InventoryViewSet):
         mv = self.get_object()
         services.model_version_link_dataset(actor=self.principal, model_version=mv, **data)
         return self.respond(self.get_queryset().get(pk=mv.pk), 201)
+
+    @extend_schema(request=None, responses={202: s.ArtifactHashJobSerializer})
+    @action(detail=True, methods=["post"], url_path="hash-artifact")
+    def hash_artifact(self, request: Request, pk: str) -> Response:
+        """Hash the artifact on a worker (file:// URIs), record its digest, sign a model_signing bundle."""
+        if request.data:
+            raise serializers.ValidationError({"non_field_errors": "This action takes no body."})
+        job = artifact_hash_request(actor=self.principal, model_version=self.get_object())
+        return Response(s.ArtifactHashJobSerializer(job).data, status=202)
+
+    @extend_schema(responses={200: s.ArtifactHashJobSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="artifact-jobs")
+    def artifact_jobs(self, request: Request, pk: str) -> Response:
+        jobs = self.get_object().hash_jobs.order_by("-created_at")
+        return Response(s.ArtifactHashJobSerializer(jobs, many=True).data)
+
+    @extend_schema(responses={200: s.AttestationSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def attestations(self, request: Request, pk: str) -> Response:
+        """Signed bundles about this version (artifact, card revisions), for offline verification."""
+        items = attestations_for_model_version(self.get_object())
+        return Response(s.AttestationSerializer(items, many=True).data)
 
 
 @extend_schema_view(

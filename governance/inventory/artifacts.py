@@ -1,0 +1,147 @@
+"""Hashing model artifacts on workers and signing what was hashed (model_signing format).
+
+The artifact's digest is what the deploy gate compares, so it must come from the bytes
+themselves: a worker streams the file or directory, and only a complete hash is ever recorded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.attestations import attestation_for_statement
+from audit.evidence.model_artifact import compute_manifest
+from audit.services import audit_append
+from governance.accounts.principal import Principal
+from governance.core.exceptions import ApplicationError
+from governance.inventory import lifecycle
+from governance.inventory.models import ArtifactHashJob, ModelVersion
+from governance.inventory.services import _require_write
+
+
+def artifact_local_path(uri: str) -> Path:
+    """The path a worker reads: ``file://`` URIs and absolute paths (object stores come later)."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
+        return Path(unquote(parsed.path))
+    if not parsed.scheme and uri.startswith("/"):
+        return Path(uri)
+    raise ApplicationError(
+        f"Workers can hash file:// artifacts only; {parsed.scheme or 'relative'} URIs are not readable here.",
+        field="artifact_uri",
+        code="unsupported_uri",
+    )
+
+
+@transaction.atomic
+def artifact_hash_request(*, actor: Principal, model_version: ModelVersion) -> ArtifactHashJob:
+    """Queue hashing of a version's artifact (the task runs after commit)."""
+    from governance.inventory.tasks import artifact_hash
+
+    mv = ModelVersion.objects.select_related("model").get(pk=model_version.pk)
+    _require_write(actor, mv.model.team_id, "this model version")
+    artifact_local_path(mv.artifact_uri)
+    job = ArtifactHashJob.objects.create(model_version=mv, requested_by=actor.ident)
+    audit_append(actor=actor, action="artifact.hash_requested", target=mv, payload={"job_id": job.pk})
+    transaction.on_commit(lambda: artifact_hash.delay(job.pk))
+    return job
+
+
+def artifact_hash_run(*, job_id: int, actor: Principal) -> ArtifactHashJob:
+    """Hash, then record digest and attestation in one transaction. Safe to run again."""
+    with transaction.atomic():
+        job = ArtifactHashJob.objects.select_for_update().select_related("model_version").get(pk=job_id)
+        if job.status in (ArtifactHashJob.Status.SUCCEEDED, ArtifactHashJob.Status.FAILED):
+            return job
+        job.status = ArtifactHashJob.Status.RUNNING
+        job.attempts += 1
+        job.started_at = timezone.now()
+        job.save(update_fields=["status", "attempts", "started_at"])
+    try:
+        path = artifact_local_path(job.model_version.artifact_uri)
+        if not path.exists():
+            raise ApplicationError(f"No artifact at {path}.", field="artifact_uri", code="not_found")
+        manifest = compute_manifest(path)  # long: outside any transaction, nothing recorded yet
+        if not manifest.resources:
+            raise ApplicationError(f"{path} holds no files to hash.", field="artifact_uri", code="empty")
+    except (OSError, ValueError, ApplicationError) as exc:
+        return _fail(job_id, actor, str(getattr(exc, "message", exc)))
+    return _record(job_id, actor, path, manifest)
+
+
+@transaction.atomic
+def _record(job_id: int, actor: Principal, path: Path, manifest: Any) -> ArtifactHashJob:
+    job = ArtifactHashJob.objects.select_for_update().get(pk=job_id)
+    mv = ModelVersion.objects.select_for_update().select_related("model").get(pk=job.model_version_id)
+    # A single file is identified by its own sha256 (what `sha256sum` prints in CI); a directory
+    # by the model_signing manifest digest over its files.
+    hex_digest = manifest.resources[0].digest if path.is_file() else manifest.root_digest
+    digest = f"sha256:{hex_digest}"
+    if mv.artifact_digest and mv.artifact_digest != digest:
+        audit_append(
+            actor=actor,
+            action="artifact.digest_mismatch",
+            target=mv,
+            payload={"job_id": job.pk, "declared": mv.artifact_digest, "computed": digest},
+        )
+        return _finish(
+            job,
+            ArtifactHashJob.Status.FAILED,
+            error=f"The artifact hashes to {digest}, but the version declares {mv.artifact_digest}.",
+        )
+    if not mv.artifact_digest:
+        if not lifecycle.is_editable(mv.status):
+            error = "A frozen version has no digest to record."
+            return _finish(job, ArtifactHashJob.Status.FAILED, error=error)
+        mv.artifact_digest = digest
+        mv.updated_at = timezone.now()
+        mv.save(update_fields=["artifact_digest", "updated_at"])
+    event = audit_append(
+        actor=actor,
+        action="artifact.hashed",
+        target=mv,
+        payload={
+            "job_id": job.pk,
+            "artifact_digest": digest,
+            "manifest_digest": manifest.root_digest,
+            "files": len(manifest.resources),
+        },
+    )
+    attestation = attestation_for_statement(
+        target=mv,
+        statement=manifest.statement(audit_sequence=event.seq),
+        audit_event=event,
+        model_signing=True,
+    )
+    job.artifact_digest = digest
+    job.manifest_digest = manifest.root_digest
+    job.file_count = len(manifest.resources)
+    job.byte_count = sum(
+        p.stat().st_size for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()
+    )
+    job.attestation = attestation
+    return _finish(job, ArtifactHashJob.Status.SUCCEEDED)
+
+
+def _fail(job_id: int, actor: Principal, error: str) -> ArtifactHashJob:
+    with transaction.atomic():
+        job = ArtifactHashJob.objects.select_for_update().get(pk=job_id)
+        audit_append(
+            actor=actor,
+            action="artifact.hash_failed",
+            target=job.model_version,
+            payload={"job_id": job.pk, "error": error},
+        )
+        return _finish(job, ArtifactHashJob.Status.FAILED, error=error)
+
+
+def _finish(job: ArtifactHashJob, status: str, error: str = "") -> ArtifactHashJob:
+    job.status = status
+    job.error = error
+    job.finished_at = timezone.now()
+    job.save()
+    return job
