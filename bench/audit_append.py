@@ -87,7 +87,8 @@ def main() -> None:
     setup_test_environment()
     # A database of its own, so a concurrent test run's test database is never clobbered.
     sqlite = connection.vendor == "sqlite"
-    connection.settings_dict["TEST"] = {"NAME": "var/bench-audit.sqlite3" if sqlite else "governance_bench_audit"}
+    name = "var/bench-audit.sqlite3" if sqlite else "governance_bench_audit"
+    connection.settings_dict["TEST"] = {"NAME": name}
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         print(f"database: {connection.vendor}, {args.events} events per run")
