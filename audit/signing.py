@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from audit.evidence.keys import (
+    KeyStatus,
     LocalP256Signer,
     Signer,
     jwk_from_public_key,
@@ -90,7 +91,7 @@ def jwks() -> dict[str, Any]:
     entries = []
     for key in SigningKey.objects.order_by("created_at"):
         public = load_public_key_pem(key.public_key_pem.encode())
-        status = "active" if key.status == SigningKey.Status.ACTIVE else "retired"
+        status: KeyStatus = "active" if key.status == SigningKey.Status.ACTIVE else "retired"
         entries.append(
             jwk_from_public_key(public, status=status, created_at=key.created_at, retired_at=key.retired_at)
         )

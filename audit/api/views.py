@@ -68,7 +68,7 @@ class CheckpointSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         return b64(bytes.fromhex(checkpoint.root_hash))
 
 
-class AuditEventFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+class AuditEventFilterSet(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["action", "actor", "target_type", "target_id", "request_id"]

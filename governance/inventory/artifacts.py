@@ -120,9 +120,6 @@ def _record(job_id: int, actor: Principal, path: Path, manifest: Any) -> Artifac
     job.artifact_digest = digest
     job.manifest_digest = manifest.root_digest
     job.file_count = len(manifest.resources)
-    job.byte_count = sum(
-        p.stat().st_size for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()
-    )
     job.attestation = attestation
     return _finish(job, ArtifactHashJob.Status.SUCCEEDED)
 

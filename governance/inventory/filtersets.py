@@ -11,7 +11,7 @@ from governance.inventory.choices import ModelVersionStatus, RiskTier
 from governance.inventory.models import Dataset, DatasetVersion, ModelCard, ModelVersion, RegisteredModel
 
 
-class RegisteredModelFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+class RegisteredModelFilterSet(django_filters.FilterSet):
     team = django_filters.CharFilter(field_name="team__slug")
     risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices)
     domain = django_filters.CharFilter(lookup_expr="iexact")
@@ -32,7 +32,7 @@ class RegisteredModelFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         )
 
 
-class ModelVersionFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+class ModelVersionFilterSet(django_filters.FilterSet):
     model = django_filters.CharFilter(field_name="model__name")
     team = django_filters.CharFilter(field_name="model__team__slug")
     status = django_filters.MultipleChoiceFilter(choices=ModelVersionStatus.choices)
@@ -43,7 +43,7 @@ class ModelVersionFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         fields = ["model", "version", "status", "artifact_digest", "team"]
 
 
-class ModelCardFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+class ModelCardFilterSet(django_filters.FilterSet):
     model = django_filters.CharFilter(field_name="model_version__model__name")
     latest = django_filters.BooleanFilter(
         method="filter_latest", label="Only the newest revision per version"
@@ -67,7 +67,7 @@ class ModelCardFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         return queryset.filter(revision=Subquery(newest))
 
 
-class DatasetFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+class DatasetFilterSet(django_filters.FilterSet):
     team = django_filters.CharFilter(field_name="team__slug")
 
     class Meta:
@@ -75,7 +75,7 @@ class DatasetFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         fields = ["name", "team"]
 
 
-class DatasetVersionFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+class DatasetVersionFilterSet(django_filters.FilterSet):
     team = django_filters.CharFilter(field_name="dataset__team__slug")
     dataset_name = django_filters.CharFilter(field_name="dataset__name")
 
