@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 def populate(team, n: int) -> None:
-    for i in range(n):
-        mv = ModelVersionFactory(model=RegisteredModelFactory(team=team, name=f"q-{i}"))
+    for _ in range(n):
+        mv = ModelVersionFactory(model=RegisteredModelFactory(team=team))
         mv.dataset_links.create(dataset_version=DatasetVersionFactory(dataset__team=team), usage="training")
 
 
