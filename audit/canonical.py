@@ -13,8 +13,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import rfc8785
-
 
 def to_jsonable(value: Any) -> Any:
     """Plain JSON types only; datetimes become RFC 3339 UTC strings with microseconds."""
@@ -42,4 +40,6 @@ def to_jsonable(value: Any) -> Any:
 
 def canonical_bytes(value: Any) -> bytes:
     """The RFC 8785 serialisation of ``value`` (after ``to_jsonable``)."""
+    import rfc8785  # here, not at the top: verifiers (govctl) import this module but never sign
+
     return rfc8785.dumps(to_jsonable(value))

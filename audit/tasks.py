@@ -1,0 +1,14 @@
+"""Celery tasks of the evidence layer: thin wrappers that call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from audit.checkpointing import checkpoint_sign as sign
+
+
+@shared_task(name="audit.tasks.checkpoint_sign")  # type: ignore[untyped-decorator]
+def checkpoint_sign() -> int | None:
+    """Beat task: sign a checkpoint of the audit log if it grew since the last one."""
+    checkpoint = sign()
+    return checkpoint.size if checkpoint else None
