@@ -19,11 +19,11 @@ def checkpoint_sign() -> Checkpoint | None:
     note is the evidence. Returns None when there is nothing new to sign.
     """
     with transaction.atomic():
+        signer = current_signer()  # first: creating the first key is itself an audit event
         size, root = head_root()
         origin = settings.AUDIT_LOG_ORIGIN
         if size == 0 or Checkpoint.objects.filter(origin=origin, size=size).exists():
             return None
-        signer = current_signer()
         note = sign_checkpoint(origin, size, root, signer)
         try:
             with transaction.atomic():

@@ -14,7 +14,6 @@ from governance.accounts.principal import cli_principal
 from governance.inventory.services import registered_model_create
 from tests.factories import TeamFactory
 
-pytestmark = pytest.mark.django_db
 
 
 def grow(n: int, start: int = 0) -> None:
@@ -45,7 +44,7 @@ def raw(sql: str, params: list) -> None:
 
 
 @pytest.fixture
-def signed_log():
+def signed_log(db):
     grow(10)
     assert checkpoint_sign() is not None
     grow(10, start=10)
@@ -54,11 +53,13 @@ def signed_log():
     return AuditEvent.objects.count()
 
 
+@pytest.mark.django_db
 def test_intact_log_verifies(signed_log):
     assert f"OK: {signed_log} events" in verify()
     assert Checkpoint.objects.count() == 2
 
 
+@pytest.mark.django_db
 def test_checkpoint_command_and_beat_task_sign_the_head(signed_log):
     from audit.tasks import checkpoint_sign as task
 
@@ -69,6 +70,7 @@ def test_checkpoint_command_and_beat_task_sign_the_head(signed_log):
     assert out.getvalue().strip() == "Nothing new to sign."
 
 
+@pytest.mark.django_db
 def test_edited_canonical_bytes_are_caught_at_their_sequence(signed_log):
     event = AuditEvent.objects.get(seq=7)
     forged = bytes(event.canonical).replace(b'"m', b'"M', 1)
@@ -77,6 +79,7 @@ def test_edited_canonical_bytes_are_caught_at_their_sequence(signed_log):
         verify()
 
 
+@pytest.mark.django_db
 def test_rehashed_forgery_is_caught_by_the_signed_checkpoint(signed_log):
     from audit.canonical import canonical_bytes
     from audit.merkle import hash_leaf
@@ -93,18 +96,21 @@ def test_rehashed_forgery_is_caught_by_the_signed_checkpoint(signed_log):
         verify()  # the window up to the first checkpoint (seq 0..9) no longer matches its signed root
 
 
+@pytest.mark.django_db
 def test_edited_column_without_touching_the_hash_is_caught(signed_log):
     raw("UPDATE audit_auditevent SET actor_label = %s WHERE seq = 12", ["someone else"])
     with pytest.raises(CommandError, match="first bad sequence number 12: the event's columns disagree"):
         verify()
 
 
+@pytest.mark.django_db
 def test_deleted_event_is_caught(signed_log):
     raw("DELETE FROM audit_auditevent WHERE seq = 15", [])
     with pytest.raises(CommandError, match="first bad sequence number 15"):
         verify()
 
 
+@pytest.mark.django_db
 def test_reordered_events_are_caught(signed_log):
     raw("UPDATE audit_auditevent SET seq = 1000000 WHERE seq = 3", [])
     raw("UPDATE audit_auditevent SET seq = 3 WHERE seq = 5", [])
@@ -113,7 +119,19 @@ def test_reordered_events_are_caught(signed_log):
         verify()
 
 
+@pytest.mark.django_db
 def test_truncated_log_is_caught(signed_log):
     raw("DELETE FROM audit_auditevent WHERE seq >= 15", [])
     with pytest.raises(CommandError):
         verify()
+
+
+def test_beat_task_signs_through_a_real_worker(celery_worker_thread):
+    from audit.tasks import checkpoint_sign as task
+    from tests.conftest import wait_for
+
+    grow(3)
+    task.delay()
+    checkpoint = wait_for(lambda: Checkpoint.objects.first())
+    assert checkpoint.size == AuditEvent.objects.count()
+    assert "OK:" in verify()
