@@ -15,7 +15,6 @@ from governance.inventory.services import registered_model_create
 from tests.factories import TeamFactory
 
 
-
 def grow(n: int, start: int = 0) -> None:
     team = TeamFactory()
     for i in range(start, start + n):
