@@ -88,7 +88,7 @@ def main() -> None:
     # A database of its own, so a concurrent test run's test database is never clobbered.
     sqlite = connection.vendor == "sqlite"
     name = "var/bench-audit.sqlite3" if sqlite else "governance_bench_audit"
-    connection.settings_dict["TEST"] = {"NAME": name}
+    connection.settings_dict["TEST"]["NAME"] = name
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         print(f"database: {connection.vendor}, {args.events} events per run")
