@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "governance.core",
     "governance.accounts",
     "governance.inventory",
+    "governance.fairness",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,9 @@ SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="") or _local
 # Where signatures come from: a dotted path to a zero-argument callable returning an
 # ``audit.evidence.keys.Signer``. Swap in a PKCS#11 or KMS signer without touching callers.
 AUDIT_SIGNER = env.str("AUDIT_SIGNER", default="audit.signing.database_signer")
+
+# Rows per fairness chunk: each chunk is one task, so more workers count a large file faster.
+FAIRNESS_CHUNK_ROWS = env.int("FAIRNESS_CHUNK_ROWS", default=5_000_000)
 
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "audit.tasks.checkpoint_sign",

@@ -10,6 +10,7 @@ from governance.core import views as core_views
 api_v1 = [
     path("", include("governance.inventory.api.urls")),
     path("audit/", include("audit.api.urls")),
+    path("", include("governance.fairness.api.urls")),
 ]
 
 urlpatterns = [

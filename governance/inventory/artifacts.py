@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,23 +17,14 @@ from audit.evidence.model_artifact import compute_manifest
 from audit.services import audit_append
 from governance.accounts.principal import Principal
 from governance.core.exceptions import ApplicationError
+from governance.core.uris import local_path
 from governance.inventory import lifecycle
 from governance.inventory.models import ArtifactHashJob, ModelVersion
 from governance.inventory.services import _require_write
 
 
 def artifact_local_path(uri: str) -> Path:
-    """The path a worker reads: ``file://`` URIs and absolute paths (object stores come later)."""
-    parsed = urlparse(uri)
-    if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
-        return Path(unquote(parsed.path))
-    if not parsed.scheme and uri.startswith("/"):
-        return Path(uri)
-    raise ApplicationError(
-        f"Workers can hash file:// artifacts only; {parsed.scheme or 'relative'} URIs are not readable here.",
-        field="artifact_uri",
-        code="unsupported_uri",
-    )
+    return local_path(uri, field="artifact_uri")
 
 
 @transaction.atomic

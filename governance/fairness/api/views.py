@@ -1,0 +1,135 @@
+"""``/api/v1/fairness-checks/``: validate before queueing, then report status, progress and result."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from governance.accounts.permissions import HasScope
+from governance.accounts.principal import Principal, principal_for_request
+from governance.accounts.roles import Scope
+from governance.core.uris import local_path
+from governance.fairness import jobs, reader
+from governance.fairness.api.serializers import FairnessCheckCreateSerializer, FairnessCheckSerializer
+from governance.fairness.engine import FairnessInputError
+from governance.fairness.selectors import fairness_check_list
+from governance.fairness.services import fairness_check_create
+from governance.inventory.selectors import model_version_list
+
+EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def _field_error(exc: FairnessInputError) -> serializers.ValidationError:
+    return serializers.ValidationError({exc.field or "config": exc.message})
+
+
+class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Fairness checks (``?model_version=ID``). Create with multipart ``file`` + ``config``."""
+
+    permission_classes = [HasScope]
+    required_scopes = {
+        "list": Scope.FAIRNESS_READ,
+        "retrieve": Scope.FAIRNESS_READ,
+        "create": Scope.FAIRNESS_WRITE,
+    }
+    serializer_class = FairnessCheckSerializer
+    parser_classes = [MultiPartParser, JSONParser]
+    filterset_fields = ["model_version", "status"]
+
+    @property
+    def principal(self) -> Principal:
+        return principal_for_request(self.request)
+
+    def get_queryset(self) -> Any:
+        return fairness_check_list(principal=self.principal)
+
+    @extend_schema(request=FairnessCheckCreateSerializer, responses={202: FairnessCheckSerializer})
+    def create(self, request: Request) -> Response:
+        data = {
+            key: request.data.get(key)
+            for key in ("config", "file", "source_uri", "format")
+            if key in request.data
+        }
+        unknown = sorted(set(request.data) - {"config", "file", "source_uri", "format"})
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: "Unknown field."})
+        raw_config = data.get("config")
+        if isinstance(raw_config, str):
+            try:
+                data["config"] = json.loads(raw_config)
+            except ValueError:
+                raise serializers.ValidationError({"config": "Not valid JSON."}) from None
+        payload = FairnessCheckCreateSerializer(data=data)
+        payload.is_valid(raise_exception=True)
+        config = payload.validated_data["config"]
+        try:
+            config = jobs.validate_config(config)
+        except FairnessInputError as exc:
+            raise _field_error(exc) from None
+        model_version = (
+            model_version_list(principal=self.principal).filter(pk=config["model_version"]).first()
+        )
+        if model_version is None:
+            raise serializers.ValidationError({"config.model_version": "Unknown model version."})
+
+        upload: UploadedFile | None = payload.validated_data.get("file")
+        if upload is not None:
+            fmt = payload.validated_data.get("format") or EXTENSIONS.get(
+                Path(upload.name or "").suffix.lower()
+            )
+            path, sha256, size = _store_upload(upload, fmt or "bin")
+            name = upload.name or path.name
+        else:
+            uri = payload.validated_data["source_uri"]
+            path = local_path(uri, field="source_uri")
+            if not path.is_file():
+                raise serializers.ValidationError({"source_uri": "No readable file at that path."})
+            fmt = payload.validated_data.get("format") or EXTENSIONS.get(path.suffix.lower())
+            sha256, size, name = "", path.stat().st_size, uri
+        try:
+            info = reader.inspect_file(path, fmt)  # cheap: header / Parquet footer only
+            reader.validate_columns(info, jobs.columns(config))
+        except FairnessInputError as exc:
+            if upload is not None:
+                path.unlink(missing_ok=True)
+            raise _field_error(exc) from None
+        check = fairness_check_create(
+            actor=self.principal,
+            model_version=model_version,
+            config=config,
+            input_path=path,
+            input_name=name,
+            input_format=info.format,
+            input_sha256=sha256,
+            input_bytes=size,
+        )
+        return Response(FairnessCheckSerializer(check).data, status=202)
+
+
+def _store_upload(upload: UploadedFile, fmt: str) -> tuple[Path, str, int]:
+    """Keep the uploaded file (the evidence the report is about) and hash it on the way."""
+    directory = Path(settings.MEDIA_ROOT) / "fairness"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{uuid.uuid4().hex}.{fmt}"
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("wb") as out:
+        for block in upload.chunks(1 << 20):
+            digest.update(block)
+            size += len(block)
+            out.write(block)
+        out.flush()
+        os.fsync(out.fileno())
+    return path, digest.hexdigest(), size

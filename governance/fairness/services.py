@@ -1,0 +1,256 @@
+"""Writes of the fairness domain: creating checks, counting chunks, building the signed report.
+
+Each function is safe to run twice: workers acknowledge tasks late, so a killed worker's task is
+delivered again, and a counted chunk or a built report is never counted or built a second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from audit.attestations import attestation_create
+from audit.canonical import canonical_bytes
+from audit.evidence.intoto import BIAS_REPORT_PREDICATE
+from audit.services import audit_append
+from governance.accounts.principal import Principal, worker_principal
+from governance.accounts.roles import Scope
+from governance.core.exceptions import PermissionDeniedError
+from governance.fairness import jobs
+from governance.fairness.engine import FairnessInputError
+from governance.fairness.models import BiasReport, FairnessCheck, FairnessChunk
+from governance.inventory.models import ModelVersion
+
+PROGRESS_EVERY_ROWS = 1_000_000  # progress writes per chunk stay rare on big files
+
+
+@transaction.atomic
+def fairness_check_create(
+    *,
+    actor: Principal,
+    model_version: ModelVersion,
+    config: dict[str, Any],
+    input_path: Path,
+    input_name: str,
+    input_format: str,
+    input_sha256: str = "",
+    input_bytes: int | None = None,
+) -> FairnessCheck:
+    """Record a validated check and queue it (after commit)."""
+    from governance.fairness.tasks import fairness_check_start
+
+    if not actor.has_scope(Scope.FAIRNESS_WRITE):
+        raise PermissionDeniedError("Requesting fairness checks needs the fairness:write scope.")
+    if not actor.can_write_team(model_version.model.team_id):
+        raise PermissionDeniedError(
+            "Only the owning team can request checks of this model.", field="model_version"
+        )
+    check = FairnessCheck.objects.create(
+        model_version=model_version,
+        config=config,
+        input_path=str(input_path),
+        input_name=input_name,
+        input_format=input_format,
+        input_sha256=input_sha256,
+        input_bytes=input_bytes,
+        requested_by=actor.ident,
+    )
+    audit_append(
+        actor=actor,
+        action="fairness_check.create",
+        target=check,
+        payload={
+            "model_version_id": model_version.pk,
+            "config": config,
+            "input": input_name,
+            "input_sha256": input_sha256 or None,
+        },
+    )
+    transaction.on_commit(lambda: fairness_check_start.delay(check.pk))
+    return check
+
+
+def fairness_check_plan(*, check_id: int) -> list[int]:
+    """Plan the chunks (once) and return their indexes; the caller fans them out to workers."""
+    with transaction.atomic():
+        check = FairnessCheck.objects.select_for_update().get(pk=check_id)
+        if check.status in (FairnessCheck.Status.SUCCEEDED, FairnessCheck.Status.FAILED):
+            return []
+        if check.chunk_plan:
+            return [i for i in range(len(check.chunk_plan)) if not _chunk_done(check, i)]
+    try:
+        sha256 = check.input_sha256 or jobs.file_sha256(Path(check.input_path))
+        plan, rows_total = jobs.plan(
+            Path(check.input_path), check.input_format, check.config, settings.FAIRNESS_CHUNK_ROWS
+        )
+    except FairnessInputError as exc:
+        fairness_check_fail(check_id=check_id, message=exc.message, field=exc.field)
+        return []
+    except OSError as exc:
+        fairness_check_fail(
+            check_id=check_id, message=f"Cannot read the predictions file: {exc}", field="file"
+        )
+        return []
+    with transaction.atomic():
+        check = FairnessCheck.objects.select_for_update().get(pk=check_id)
+        if not check.chunk_plan:
+            check.chunk_plan = plan
+            check.rows_total = rows_total
+            check.input_sha256 = sha256
+            check.status = FairnessCheck.Status.RUNNING
+            check.started_at = timezone.now()
+            check.save(update_fields=["chunk_plan", "rows_total", "input_sha256", "status", "started_at"])
+            FairnessChunk.objects.bulk_create(
+                [FairnessChunk(fairness_check=check, index=i) for i in range(len(plan))],
+                ignore_conflicts=True,
+            )
+        return [i for i in range(len(check.chunk_plan)) if not _chunk_done(check, i)]
+
+
+def _chunk_done(check: FairnessCheck, index: int) -> bool:
+    return FairnessChunk.objects.filter(fairness_check=check, index=index, counts__isnull=False).exists()
+
+
+def fairness_chunk_count(*, check_id: int, index: int, actor: Principal) -> BiasReport | None:
+    """Count one chunk (idempotent); the worker that completes the last chunk builds the report."""
+    check = FairnessCheck.objects.get(pk=check_id)
+    chunk = FairnessChunk.objects.get(fairness_check=check, index=index)
+    if check.status != FairnessCheck.Status.RUNNING or chunk.counts is not None:
+        return _report_if_complete(check_id, actor)
+    FairnessChunk.objects.filter(pk=chunk.pk).update(rows_done=0, attempts=chunk.attempts + 1)
+    pending = {"rows": 0}
+
+    def progress(rows: int) -> None:
+        pending["rows"] += rows
+        if pending["rows"] >= PROGRESS_EVERY_ROWS:
+            FairnessChunk.objects.filter(pk=chunk.pk).update(rows_done=F("rows_done") + pending["rows"])
+            pending["rows"] = 0
+
+    try:
+        table = jobs.count(
+            Path(check.input_path), check.input_format, check.chunk_plan[index], check.config, progress
+        )
+    except FairnessInputError as exc:
+        fairness_check_fail(check_id=check_id, message=exc.message, field=exc.field)
+        return None
+    except OSError as exc:
+        fairness_check_fail(
+            check_id=check_id, message=f"Cannot read the predictions file: {exc}", field="file"
+        )
+        return None
+    counts = table.to_dict()
+    FairnessChunk.objects.filter(pk=chunk.pk, counts__isnull=True).update(
+        counts=counts, rows_done=jobs.table_rows(table), finished_at=timezone.now()
+    )
+    return _report_if_complete(check_id, actor)
+
+
+def _report_if_complete(check_id: int, actor: Principal) -> BiasReport | None:
+    with transaction.atomic():
+        check = FairnessCheck.objects.select_for_update().get(pk=check_id)
+        existing = BiasReport.objects.filter(fairness_check=check).first()
+        if existing is not None or check.status != FairnessCheck.Status.RUNNING:
+            return existing
+        chunks = list(FairnessChunk.objects.filter(fairness_check=check).order_by("index"))
+        if len(chunks) != len(check.chunk_plan) or any(c.counts is None for c in chunks):
+            return None
+        try:
+            counts = [c.counts for c in chunks if c.counts is not None]
+            built = jobs.build_report(counts, check.config, seed_source=check.input_sha256)
+        except FairnessInputError as exc:
+            _fail_locked(check, message=exc.message, field=exc.field)
+            return None
+        report = BiasReport(
+            fairness_check=check,
+            model_version_id=check.model_version_id,
+            config=check.config,
+            counts=built.counts,
+            report=built.report,
+            policy=built.policy,
+            policy_result=built.policy_result,
+            passed=built.passed,
+            input_sha256=check.input_sha256,
+            rows=built.rows,
+        )
+        report.save()
+        event = audit_append(
+            actor=actor,
+            action="bias_report.create",
+            target=report,
+            payload={
+                "fairness_check_id": check.pk,
+                "model_version_id": check.model_version_id,
+                "passed": built.passed,
+                "rows": built.rows,
+                "input_sha256": check.input_sha256,
+                "policy_result": built.policy_result,
+            },
+        )
+        mv = check.model_version
+        report.attestation = attestation_create(
+            target=report,
+            subject_name=f"bias-report:{mv.model.name}@{mv.version}#{report.pk}",
+            subject_digest=hashlib.sha256(canonical_bytes(built.report)).hexdigest(),
+            predicate_type=BIAS_REPORT_PREDICATE,
+            predicate={
+                "model": mv.model.name,
+                "version": mv.version,
+                "artifact_digest": mv.artifact_digest or None,
+                "input_sha256": check.input_sha256,
+                "rows": built.rows,
+                "config": check.config,
+                "passed": built.passed,
+                "policy": built.policy,
+                "policy_result": built.policy_result,
+                "report_sha256": hashlib.sha256(canonical_bytes(built.report)).hexdigest(),
+            },
+            audit_event=event,
+        )
+        report.save(update_fields=["attestation"])
+        check.status = FairnessCheck.Status.SUCCEEDED
+        check.finished_at = timezone.now()
+        check.save(update_fields=["status", "finished_at"])
+        return report
+
+
+def fairness_check_fail(*, check_id: int, message: str, field: str = "") -> FairnessCheck:
+    with transaction.atomic():
+        check = FairnessCheck.objects.select_for_update().get(pk=check_id)
+        _fail_locked(check, message=message, field=field)
+        return check
+
+
+def _fail_locked(check: FairnessCheck, *, message: str, field: str) -> None:
+    if check.status in (FairnessCheck.Status.SUCCEEDED, FairnessCheck.Status.FAILED):
+        return
+    check.status = FairnessCheck.Status.FAILED
+    check.error = message
+    check.error_field = field
+    check.finished_at = timezone.now()
+    check.save(update_fields=["status", "error", "error_field", "finished_at"])
+    audit_append(
+        actor=worker_principal("fairness"),
+        action="fairness_check.fail",
+        target=check,
+        payload={"error": message, "field": field},
+    )
+
+
+def fairness_check_progress(check: FairnessCheck) -> dict[str, Any]:
+    """Rows counted so far (finished chunks plus in-flight progress) against the total."""
+    done = FairnessChunk.objects.filter(fairness_check=check).aggregate(s=Sum("rows_done"))["s"] or 0
+    chunks_done = FairnessChunk.objects.filter(fairness_check=check, counts__isnull=False).count()
+    total = check.rows_total
+    return {
+        "rows_done": done,
+        "rows_total": total,
+        "chunks_done": chunks_done,
+        "chunks_total": len(check.chunk_plan),
+        "fraction": (min(done / total, 1.0) if total else (1.0 if check.status == "succeeded" else None)),
+    }

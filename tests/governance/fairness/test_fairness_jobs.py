@@ -1,0 +1,193 @@
+"""Fairness checks end to end: upload, validation before queueing, chunked counting, signed report."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.test import Client
+from fairlearn.metrics import MetricFrame, false_positive_rate, selection_rate, true_positive_rate
+
+from audit.evidence.intoto import BIAS_REPORT_PREDICATE
+from audit.evidence.verify import verify_bundle
+from audit.models import AuditEvent
+from governance.accounts.principal import worker_principal
+from governance.fairness.models import BiasReport, FairnessCheck
+from governance.fairness.services import fairness_check_plan, fairness_chunk_count
+from tests.conftest import wait_for
+from tests.factories import ModelVersionFactory
+
+WORKER = worker_principal("test")
+
+
+def predictions(n: int = 4000, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["F", "M"], n)
+    race = rng.choice(["A", "B", "C"], n, p=[0.5, 0.3, 0.2])
+    y_true = rng.integers(0, 2, n)
+    bias = np.where(sex == "F", 0.15, 0.0)
+    y_pred = (rng.random(n) + bias > 0.55).astype(int)
+    return pd.DataFrame({"sex": sex, "race": race, "label": y_true, "pred": y_pred, "id": np.arange(n)})
+
+
+def config(mv, **extra):
+    return {
+        "model_version": mv.pk,
+        "y_true": "label",
+        "y_pred": "pred",
+        "sensitive_features": ["sex", "race"],
+        "min_group_size": 1,
+        "bootstrap": 200,
+        **extra,
+    }
+
+
+def upload(client, mv, frame: pd.DataFrame, fmt: str = "csv", **extra):
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        frame.to_csv(buffer, index=False)
+    else:
+        frame.to_parquet(buffer, index=False, row_group_size=500)  # several row groups: several chunks
+    buffer.name = f"predictions.{fmt}"
+    buffer.seek(0)
+    return client.post(
+        "/api/v1/fairness-checks/",
+        {"file": buffer, "config": json.dumps(config(mv, **extra))},
+        format="multipart",
+    )
+
+
+def run_inline(check_id: int) -> None:
+    """Run the task bodies in-process (the real-worker path has its own test below)."""
+    for index in fairness_check_plan(check_id=check_id):
+        fairness_chunk_count(check_id=check_id, index=index, actor=WORKER)
+
+
+@pytest.fixture
+def submitter(make_user, team_a):
+    return make_user("submitter", teams=(team_a,))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_report_equals_fairlearn_and_is_signed(client_for, submitter, team_a, settings, fmt):
+    settings.FAIRNESS_CHUNK_ROWS = 700  # several chunks whose counts must add up exactly
+    mv = ModelVersionFactory(model__team=team_a)
+    frame = predictions()
+    client = client_for(submitter)
+    response = upload(client, mv, frame, fmt)
+    assert response.status_code == 202, response.content
+    check_id = response.json()["id"]
+    run_inline(check_id)
+    body = client.get(f"/api/v1/fairness-checks/{check_id}").json()
+    assert body["status"] == "succeeded", body["error"]
+    assert body["progress"]["rows_done"] == len(frame) and body["progress"]["chunks_total"] > 1
+    frame_mf = MetricFrame(
+        metrics={
+            "selection_rate": selection_rate,
+            "true_positive_rate": true_positive_rate,
+            "false_positive_rate": false_positive_rate,
+        },
+        y_true=frame["label"],
+        y_pred=frame["pred"],
+        sensitive_features=frame[["sex", "race"]],
+    )
+    groups = {(g["group"]["sex"], g["group"]["race"]): g for g in body["report"]["groups"]}
+    for (sex, race), row in frame_mf.by_group.iterrows():
+        for metric, value in row.items():
+            assert groups[(sex, race)]["metrics"][metric] == pytest.approx(value, abs=1e-12)
+    assert body["passed"] is False  # F is selected markedly more often: fails the four-fifths rule
+    report = BiasReport.objects.get(fairness_check_id=check_id)
+    assert report.input_sha256 == body["input_sha256"] and len(report.input_sha256) == 64
+    jwks = Client().get("/.well-known/jwks.json").json()
+    verified = verify_bundle(body["report"]["attestation_bundle"], jwks)
+    assert verified.predicate_type == BIAS_REPORT_PREDICATE
+    assert verified.predicate["passed"] is False and verified.predicate["input_sha256"] == report.input_sha256
+    event = AuditEvent.objects.get(action="bias_report.create")
+    assert verified.audit_sequence == event.seq
+
+
+@pytest.mark.django_db
+def test_running_a_chunk_twice_counts_it_once(client_for, submitter, team_a, settings):
+    settings.FAIRNESS_CHUNK_ROWS = 1000
+    mv = ModelVersionFactory(model__team=team_a)
+    check_id = upload(client_for(submitter), mv, predictions()).json()["id"]
+    indexes = fairness_check_plan(check_id=check_id)
+    fairness_chunk_count(check_id=check_id, index=indexes[0], actor=WORKER)
+    fairness_chunk_count(check_id=check_id, index=indexes[0], actor=WORKER)  # redelivered
+    assert fairness_check_plan(check_id=check_id) == indexes[1:]  # a re-planned job resumes
+    for index in indexes[1:]:
+        fairness_chunk_count(check_id=check_id, index=index, actor=WORKER)
+    fairness_chunk_count(check_id=check_id, index=indexes[-1], actor=WORKER)
+    assert BiasReport.objects.get(fairness_check_id=check_id).rows == 4000
+    assert AuditEvent.objects.filter(action="bias_report.create").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"y_true": "nope"}, "nope"),
+        ({"sensitive_features": ["sex", "ethnicity"]}, "ethnicity"),
+        ({"colour": "blue"}, "config.colour"),
+        ({"thresholds": "strict"}, "config.thresholds"),
+        ({"model_version": 999999}, "config.model_version"),
+        ({"model_version": "abc"}, "config.model_version"),
+    ],
+)
+def test_bad_config_is_rejected_before_queueing(client_for, submitter, team_a, change, field):
+    mv = ModelVersionFactory(model__team=team_a)
+    response = upload(client_for(submitter), mv, predictions(200), **change)
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert any(field in e["field"] or field in e["message"] for e in response.json()["errors"]), (
+        response.json()
+    )
+    assert not FairnessCheck.objects.exists()
+
+
+@pytest.mark.django_db
+def test_garbage_file_and_non_binary_labels_fail_clearly(client_for, submitter, team_a):
+    mv = ModelVersionFactory(model__team=team_a)
+    client = client_for(submitter)
+    garbage = io.BytesIO(b"\x00\x01PAR1 not really" * 100)
+    garbage.name = "predictions.parquet"
+    response = client.post(
+        "/api/v1/fairness-checks/", {"file": garbage, "config": json.dumps(config(mv))}, format="multipart"
+    )
+    assert response.status_code == 422
+    frame = predictions(300)
+    frame.loc[5, "label"] = 2
+    check_id = upload(client, mv, frame).json()["id"]
+    run_inline(check_id)
+    check = FairnessCheck.objects.get(pk=check_id)
+    assert check.status == "failed" and "label" in (check.error + check.error_field)
+    assert not BiasReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_other_teams_cannot_check_or_read(client_for, make_user, submitter, team_a, team_b):
+    mv = ModelVersionFactory(model__team=team_a)
+    check_id = upload(client_for(submitter), mv, predictions(200)).json()["id"]
+    outsider = client_for(make_user("submitter", teams=(team_b,)))
+    assert outsider.get(f"/api/v1/fairness-checks/{check_id}").status_code == 404
+    response = upload(outsider, mv, predictions(200))
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "config.model_version"
+
+
+def test_job_through_the_api_and_real_workers(celery_worker_thread, client_for, submitter, team_a, settings):
+    settings.FAIRNESS_CHUNK_ROWS = 1500
+    mv = ModelVersionFactory(model__team=team_a)
+    client = client_for(submitter)
+    response = upload(client, mv, predictions(5000), "parquet")
+    assert response.status_code == 202, response.content
+    check_id = response.json()["id"]
+    wait_for(lambda: FairnessCheck.objects.filter(pk=check_id, status__in=["succeeded", "failed"]).exists())
+    body = client.get(f"/api/v1/fairness-checks/{check_id}").json()
+    assert body["status"] == "succeeded", body["error"]
+    assert (
+        body["report"]["rows"] == 5000 and body["progress"]["chunks_done"] == body["progress"]["chunks_total"]
+    )
