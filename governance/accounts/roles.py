@@ -103,12 +103,15 @@ INVENTORY_MODELS = (
     "inventory.datasetversion",
     "inventory.modelversiondataset",
 )
+# Fairness checks and bias reports are written by workers only: every role just views them.
+FAIRNESS_MODELS = ("fairness.fairnesscheck", "fairness.biasreport")
 _VIEW_ALL: dict[str, tuple[str, ...]] = dict.fromkeys(
-    (*INVENTORY_MODELS, "accounts.team", "audit.auditevent"), ("view",)
+    (*INVENTORY_MODELS, *FAIRNESS_MODELS, "accounts.team", "audit.auditevent"), ("view",)
 )
 
 ADMIN_MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
-    Role.SUBMITTER: dict.fromkeys(INVENTORY_MODELS, ("view", "add", "change")) | {"accounts.team": ("view",)},
+    Role.SUBMITTER: dict.fromkeys(INVENTORY_MODELS, ("view", "add", "change"))
+    | dict.fromkeys((*FAIRNESS_MODELS, "accounts.team"), ("view",)),
     Role.MODEL_RISK_REVIEWER: _VIEW_ALL,
     Role.PRIVACY_OFFICER: _VIEW_ALL,
     Role.SECURITY_REVIEWER: _VIEW_ALL,

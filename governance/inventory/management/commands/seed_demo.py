@@ -78,6 +78,7 @@ class Command(BaseCommand):
 
         self._credit(actor, teams["credit-risk"])
         self._readmission(actor, teams["clinical-ml"])
+        self._fairness(actor)
         if not options["quiet_login"]:
             port = 8000
             self.stdout.write(
@@ -153,6 +154,41 @@ class Command(BaseCommand):
                 ],
                 auc,
             )
+
+    def _fairness(self, actor: Any) -> None:
+        """A bias report for credit-scoring 1.1.0 on synthetic predictions (deterministic, 20,000 rows)."""
+        from governance.accounts.principal import worker_principal
+        from governance.fairness.models import FairnessCheck
+        from governance.fairness.services import (
+            fairness_check_create,
+            fairness_check_plan,
+            fairness_chunk_count,
+        )
+
+        mv = ModelVersion.objects.get(model__name="credit-scoring", version="1.1.0")
+        if FairnessCheck.objects.filter(model_version=mv).exists():
+            return
+        path = settings.VAR_DIR / "demo" / "credit-scoring-1.1.0-predictions.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_demo_predictions_csv())
+        check = fairness_check_create(
+            actor=actor,
+            model_version=mv,
+            input_path=path,
+            input_name=path.name,
+            input_format="csv",
+            config={
+                "model_version": mv.pk,
+                "y_true": "default_12m",
+                "y_pred": "declined",
+                "score": "risk_score",
+                "sensitive_features": ["sex", "age_band"],
+                "min_group_size": 30,
+            },
+        )
+        worker = worker_principal("seed_demo")
+        for index in fairness_check_plan(check_id=check.pk):  # inline: the demo works before workers start
+            fairness_chunk_count(check_id=check.pk, index=index, actor=worker)
 
     def _readmission(self, actor: Any, team: Team) -> None:
         if RegisteredModel.objects.filter(name="readmission-risk").exists():
@@ -254,3 +290,20 @@ class Command(BaseCommand):
             factors=factors,
             caveats="Re-validate at least yearly and after any change in the population served.",
         )
+
+
+def _demo_predictions_csv(rows: int = 20_000) -> str:
+    """Synthetic credit decisions where younger applicants are declined more often than their risk says."""
+    import numpy as np
+
+    rng = np.random.default_rng(2024)
+    sex = rng.choice(["female", "male"], rows)
+    age = rng.choice(["18-25", "26-40", "41-65", "65+"], rows, p=[0.15, 0.4, 0.35, 0.1])
+    default = (rng.random(rows) < np.where(age == "18-25", 0.18, 0.1)).astype(int)
+    score = np.clip(0.25 * default + rng.normal(0.3, 0.15, rows) + np.where(age == "18-25", 0.12, 0.0), 0, 1)
+    declined = (score >= 0.5).astype(int)
+    lines = ["sex,age_band,default_12m,declined,risk_score"]
+    lines += [
+        f"{s},{a},{d},{p},{r:.4f}" for s, a, d, p, r in zip(sex, age, default, declined, score, strict=True)
+    ]
+    return "\n".join(lines) + "\n"
