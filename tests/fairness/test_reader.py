@@ -344,6 +344,38 @@ def test_csv_crlf_bom_blank_lines_and_no_trailing_newline(tmp_path):
     assert_same_table(merged, count_file(path, "csv", columns, workers=1))
 
 
+def test_csv_with_old_mac_line_endings_is_one_chunk(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(
+        b"label,prediction,sex\r"
+        + b"".join(b"%d,%d,%s\r" % (i % 2, i % 3 == 0, b"fm"[i % 2 : i % 2 + 1]) for i in range(500))
+    )
+    columns = FairnessColumns.from_dict(
+        {"y_true": "label", "y_pred": "prediction", "sensitive_features": ["sex"]}
+    )
+    info = inspect_file(path)
+    assert info.columns == ("label", "prediction", "sex") and info.total_rows == 500
+    assert len(plan_chunks(info, target_rows=10)) == 1
+    assert count_file(path, "csv", columns, workers=2, target_rows=10).n_rows == 500
+
+
+def test_parquet_binary_text_columns_and_empty_chunks(tmp_path):
+    """Older writers store text without the UTF8 annotation: Arrow sees binary, read as text."""
+    frame = _frame(13, 2000, weighted=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for name in ("sex", "race"):
+        table = table.set_column(table.schema.get_field_index(name), name, table[name].cast(pa.binary()))
+    path = tmp_path / "binary.parquet"
+    pq.write_table(table, path)
+    columns = FairnessColumns.from_dict(CONFIG)
+    whole = count_file(path, None, columns)
+    assert_same_table(whole, _direct(frame, columns))
+    empty = ChunkSpec(0, "parquet", path.stat().st_size, 0)
+    nothing = count_chunk(path, None, empty, columns)
+    assert nothing.n_rows == 0 and nothing.keys == ()
+    assert_same_table(merge_tables([nothing, whole]), whole)
+
+
 def test_inspect_reports_rows_exactly_or_estimates_them(tmp_path):
     frame = _frame(11, 60_000)
     parquet = inspect_file(_write(frame, tmp_path, "parquet", row_group_size=7000))
@@ -635,7 +667,6 @@ def test_memory_is_bounded_by_the_batch_not_the_file(tmp_path):
         check=True,
     )
     measured = json.loads(result.stdout)
-    print(measured)
     reader, control = measured["reader"], measured["control"]
     mib = 1 << 20
     assert reader["rows"] == n

@@ -45,6 +45,7 @@ _LABEL_KINDS: Final = frozenset({"boolean", "integer", "float", "string", "null"
 _SHOWN_COLUMNS: Final = 20
 QUOTE: Final = 0x22
 NEWLINE: Final = 0x0A
+CARRIAGE_RETURN: Final = 0x0D
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,8 @@ def arrow_kind(arrow_type: Any) -> ColumnKind:
         return "decimal"
     if types.is_string(arrow_type) or types.is_large_string(arrow_type) or types.is_string_view(arrow_type):
         return "string"
+    if types.is_binary(arrow_type) or types.is_large_binary(arrow_type):
+        return "string"  # Parquet text without the UTF8 annotation (older writers); decoded as UTF-8
     if types.is_temporal(arrow_type):
         return "temporal"
     if types.is_null(arrow_type):
@@ -290,10 +293,13 @@ def record_ends(data: bytes) -> np.ndarray[Any, np.dtype[np.intp]]:
     """Offsets just past each newline that ends a CSV record (not one inside a quoted value).
 
     A newline is inside quotes exactly when an odd number of quote characters precede it: RFC 4180 quotes a
-    whole field and doubles any quote inside it, so quotes come in pairs. Only used on small samples.
+    whole field and doubles any quote inside it, so quotes come in pairs. A sample without any ``\n`` is
+    split on ``\r`` (old Mac line endings, which Arrow also accepts). Only used on small samples.
     """
     array = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(array == NEWLINE)
+    if not newlines.size:
+        newlines = np.flatnonzero(array == CARRIAGE_RETURN)
     quotes = np.flatnonzero(array == QUOTE)
     if quotes.size:
         newlines = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
