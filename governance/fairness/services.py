@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from audit.attestations import attestation_create
@@ -83,7 +83,7 @@ def fairness_check_plan(*, check_id: int) -> list[int]:
         if check.status in (FairnessCheck.Status.SUCCEEDED, FairnessCheck.Status.FAILED):
             return []
         if check.chunk_plan:
-            return [i for i in range(len(check.chunk_plan)) if not _chunk_done(check, i)]
+            return _chunks_to_count(check)
     try:
         sha256 = check.input_sha256 or jobs.file_sha256(Path(check.input_path))
         plan, rows_total = jobs.plan(
@@ -110,11 +110,16 @@ def fairness_check_plan(*, check_id: int) -> list[int]:
                 [FairnessChunk(fairness_check=check, index=i) for i in range(len(plan))],
                 ignore_conflicts=True,
             )
-        return [i for i in range(len(check.chunk_plan)) if not _chunk_done(check, i)]
+        return _chunks_to_count(check)
 
 
-def _chunk_done(check: FairnessCheck, index: int) -> bool:
-    return FairnessChunk.objects.filter(fairness_check=check, index=index, counts__isnull=False).exists()
+def _chunks_to_count(check: FairnessCheck) -> list[int]:
+    done = set(
+        FairnessChunk.objects.filter(fairness_check=check, counts__isnull=False).values_list(
+            "index", flat=True
+        )
+    )
+    return [i for i in range(len(check.chunk_plan)) if i not in done]
 
 
 def fairness_chunk_count(*, check_id: int, index: int, actor: Principal) -> BiasReport | None:
@@ -124,13 +129,12 @@ def fairness_chunk_count(*, check_id: int, index: int, actor: Principal) -> Bias
     if check.status != FairnessCheck.Status.RUNNING or chunk.counts is not None:
         return _report_if_complete(check_id, actor)
     FairnessChunk.objects.filter(pk=chunk.pk).update(rows_done=0, attempts=chunk.attempts + 1)
-    pending = {"rows": 0}
+    written = {"rows": 0}
 
-    def progress(rows: int) -> None:
-        pending["rows"] += rows
-        if pending["rows"] >= PROGRESS_EVERY_ROWS:
-            FairnessChunk.objects.filter(pk=chunk.pk).update(rows_done=F("rows_done") + pending["rows"])
-            pending["rows"] = 0
+    def progress(rows_so_far: int) -> None:  # the reader reports rows counted in this chunk so far
+        if rows_so_far - written["rows"] >= PROGRESS_EVERY_ROWS:
+            FairnessChunk.objects.filter(pk=chunk.pk).update(rows_done=rows_so_far)
+            written["rows"] = rows_so_far
 
     try:
         table = jobs.count(

@@ -191,3 +191,28 @@ def test_job_through_the_api_and_real_workers(celery_worker_thread, client_for, 
     assert (
         body["report"]["rows"] == 5000 and body["progress"]["chunks_done"] == body["progress"]["chunks_total"]
     )
+
+
+@pytest.mark.django_db
+def test_progress_is_reported_while_a_chunk_is_counted(client_for, submitter, team_a, settings, monkeypatch):
+    import governance.fairness.services as services
+    from governance.fairness.models import FairnessChunk
+
+    monkeypatch.setattr(services, "PROGRESS_EVERY_ROWS", 1)  # write progress after every batch
+    mv = ModelVersionFactory(model__team=team_a)
+    check_id = upload(client_for(submitter), mv, predictions(3000), "parquet").json()["id"]
+    seen: list[int] = []
+    reader = services.jobs.reader
+
+    def spying_count(path, fmt, chunk, config, progress):
+        def spy(rows: int) -> None:
+            progress(rows)
+            seen.append(FairnessChunk.objects.get(fairness_check_id=check_id).rows_done)
+
+        spec, columns = reader.ChunkSpec.from_dict(chunk), services.jobs.columns(config)
+        return reader.count_chunk(path, fmt, spec, columns, spy, batch_size=500)  # several batches
+
+    monkeypatch.setattr(services.jobs, "count", spying_count)
+    run_inline(check_id)
+    assert seen == [500, 1000, 1500, 2000, 2500, 3000]  # cumulative, never more rows than the file has
+    assert FairnessChunk.objects.get(fairness_check_id=check_id).rows_done == 3000
