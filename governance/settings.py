@@ -145,7 +145,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["governance.core.api.parsers.SafeJSONParser"],
     "EXCEPTION_HANDLER": "governance.core.api.problems.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -219,6 +219,9 @@ SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="") or _local
 # Where signatures come from: a dotted path to a zero-argument callable returning an
 # ``audit.evidence.keys.Signer``. Swap in a PKCS#11 or KMS signer without touching callers.
 AUDIT_SIGNER = env.str("AUDIT_SIGNER", default="audit.signing.database_signer")
+
+# Directories whose files workers may read through file:// URIs (model artifacts, predictions).
+WORKER_READABLE_ROOTS = env.list("WORKER_READABLE_ROOTS", default=[str(VAR_DIR / "shared")])
 
 # Rows per fairness chunk: each chunk is one task, so more workers count a large file faster.
 FAIRNESS_CHUNK_ROWS = env.int("FAIRNESS_CHUNK_ROWS", default=5_000_000)

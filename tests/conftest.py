@@ -177,3 +177,10 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 60.0, interval: floa
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(autouse=True)
+def _workers_may_read_tmp_path(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Tests put artifacts and predictions in tmp_path: make it the storage workers may read."""
+    if "tmp_path" in request.fixturenames:
+        settings.WORKER_READABLE_ROOTS = [str(request.getfixturevalue("tmp_path"))]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from audit.api import views
@@ -9,7 +9,7 @@ router.register("events", views.AuditEventViewSet, basename="audit-event")
 router.register("checkpoints", views.CheckpointViewSet, basename="audit-checkpoint")
 
 urlpatterns = [
-    path("proofs/consistency", views.ConsistencyProofView.as_view(), name="audit-consistency-proof"),
-    path("export", views.AuditExportView.as_view(), name="audit-export"),
+    re_path(r"^proofs/consistency/?$", views.ConsistencyProofView.as_view(), name="audit-consistency-proof"),
+    re_path(r"^export/?$", views.AuditExportView.as_view(), name="audit-export"),
     *router.urls,
 ]

@@ -47,7 +47,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         parts = header.split()
-        if parts[0] != self.keyword:
+        if not parts or parts[0] != self.keyword:
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Expected 'Authorization: Bearer <api key>'.")

@@ -55,7 +55,16 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
     model_version = config.get("model_version")
     if isinstance(model_version, bool) or not isinstance(model_version, int):
         raise FairnessInputError("config.model_version", "expected the id of a model version")
-    columns(config)  # column names, labels, threshold, missing-value mode; refuses unknown keys
+    column_roles = columns(
+        config
+    )  # column names, labels, threshold, missing-value mode; refuses unknown keys
+    reference = config.get("reference_groups")
+    if isinstance(reference, Mapping):
+        unknown = sorted(set(reference) - set(column_roles.sensitive_features))
+        if unknown:
+            raise FairnessInputError(
+                f"config.reference_groups.{unknown[0]}", "is not one of the sensitive_features"
+            )
     policy_rules(config)
     analysis_options(config, seed_source="")
     return dict(config)
@@ -79,7 +88,7 @@ def policy_rules(config: Mapping[str, Any]) -> list[PolicyRule]:
             raise FairnessInputError(f"config.thresholds[{index}]", "each rule needs a name and a metric")
         try:
             rules.append(PolicyRule.from_dict(item))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise FairnessInputError(f"config.thresholds[{index}]", str(exc)) from exc
     return rules
 

@@ -6,24 +6,30 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import django_filters
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.accounts.permissions import HasScope
 from governance.accounts.principal import Principal, principal_for_request
 from governance.accounts.roles import Scope
+from governance.core.api.parsers import SafeJSONParser
+from governance.core.exceptions import PermissionDeniedError
+from governance.core.jsonsafe import json_problem
 from governance.core.uris import local_path
 from governance.fairness import jobs, reader
 from governance.fairness.api.serializers import FairnessCheckCreateSerializer, FairnessCheckSerializer
 from governance.fairness.engine import FairnessInputError
+from governance.fairness.models import FairnessCheck
 from governance.fairness.selectors import fairness_check_list
 from governance.fairness.services import fairness_check_create
 from governance.inventory.selectors import model_version_list
@@ -33,6 +39,15 @@ EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 def _field_error(exc: FairnessInputError) -> serializers.ValidationError:
     return serializers.ValidationError({exc.field or "config": exc.message})
+
+
+class FairnessCheckFilterSet(django_filters.FilterSet):
+    # A plain number: a ModelChoiceFilter would reveal which ids exist in other teams.
+    model_version = django_filters.NumberFilter(field_name="model_version_id")
+
+    class Meta:
+        model = FairnessCheck
+        fields = ["model_version", "status"]
 
 
 class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
@@ -45,8 +60,8 @@ class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         "create": Scope.FAIRNESS_WRITE,
     }
     serializer_class = FairnessCheckSerializer
-    parser_classes = [MultiPartParser, JSONParser]
-    filterset_fields = ["model_version", "status"]
+    parser_classes = [MultiPartParser, SafeJSONParser]
+    filterset_class = FairnessCheckFilterSet
 
     @property
     def principal(self) -> Principal:
@@ -57,65 +72,74 @@ class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     @extend_schema(request=FairnessCheckCreateSerializer, responses={202: FairnessCheckSerializer})
     def create(self, request: Request) -> Response:
-        data = {
-            key: request.data.get(key)
-            for key in ("config", "file", "source_uri", "format")
-            if key in request.data
-        }
-        unknown = sorted(set(request.data) - {"config", "file", "source_uri", "format"})
-        if unknown:
-            raise serializers.ValidationError({unknown[0]: "Unknown field."})
-        raw_config = data.get("config")
-        if isinstance(raw_config, str):
-            try:
-                data["config"] = json.loads(raw_config)
-            except ValueError:
-                raise serializers.ValidationError({"config": "Not valid JSON."}) from None
-        payload = FairnessCheckCreateSerializer(data=data)
-        payload.is_valid(raise_exception=True)
-        config = payload.validated_data["config"]
-        try:
-            config = jobs.validate_config(config)
-        except FairnessInputError as exc:
-            raise _field_error(exc) from None
+        config, payload = self._parse(request)
         model_version = (
             model_version_list(principal=self.principal).filter(pk=config["model_version"]).first()
         )
         if model_version is None:
             raise serializers.ValidationError({"config.model_version": "Unknown model version."})
-
-        upload: UploadedFile | None = payload.validated_data.get("file")
-        if upload is not None:
-            fmt = payload.validated_data.get("format") or EXTENSIONS.get(
-                Path(upload.name or "").suffix.lower()
+        if not self.principal.can_write_team(model_version.model.team_id):  # before storing anything
+            raise PermissionDeniedError(
+                "Only the owning team can request checks of this model.", field="config.model_version"
             )
-            path, sha256, size = _store_upload(upload, fmt or "bin")
-            name = upload.name or path.name
-        else:
-            uri = payload.validated_data["source_uri"]
+        upload: UploadedFile | None = payload.get("file")
+        if upload is None:
+            uri = payload["source_uri"]
             path = local_path(uri, field="source_uri")
             if not path.is_file():
                 raise serializers.ValidationError({"source_uri": "No readable file at that path."})
-            fmt = payload.validated_data.get("format") or EXTENSIONS.get(path.suffix.lower())
+            fmt = payload.get("format") or EXTENSIONS.get(path.suffix.lower())
             sha256, size, name = "", path.stat().st_size, uri
+        else:
+            fmt = payload.get("format") or EXTENSIONS.get(Path(upload.name or "").suffix.lower())
+            path, sha256, size = _store_upload(upload, fmt or "bin")
+            name = upload.name or path.name
         try:
             info = reader.inspect_file(path, fmt)  # cheap: header / Parquet footer only
             reader.validate_columns(info, jobs.columns(config))
-        except FairnessInputError as exc:
-            if upload is not None:
+            check = fairness_check_create(
+                actor=self.principal,
+                model_version=model_version,
+                config=config,
+                input_path=path,
+                input_name=name,
+                input_format=info.format,
+                input_sha256=sha256,
+                input_bytes=size,
+            )
+        except Exception as exc:
+            if upload is not None:  # a refused upload leaves nothing behind
                 path.unlink(missing_ok=True)
-            raise _field_error(exc) from None
-        check = fairness_check_create(
-            actor=self.principal,
-            model_version=model_version,
-            config=config,
-            input_path=path,
-            input_name=name,
-            input_format=info.format,
-            input_sha256=sha256,
-            input_bytes=size,
-        )
+            if isinstance(exc, FairnessInputError):
+                raise _field_error(exc) from None
+            raise
         return Response(FairnessCheckSerializer(check).data, status=202)
+
+    def _parse(self, request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Body -> (validated config, other fields); every malformed shape is a 4xx naming the field."""
+        if not isinstance(request.data, Mapping):
+            raise serializers.ValidationError({"non_field_errors": "Expected an object (or multipart form)."})
+        allowed = {"config", "file", "source_uri", "format"}
+        unknown = sorted(set(request.data) - allowed)
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: "Unknown field."})
+        data = {key: request.data.get(key) for key in allowed if key in request.data}
+        raw_config = data.get("config")
+        if isinstance(raw_config, str):
+            try:
+                data["config"] = json.loads(raw_config)
+            except (ValueError, RecursionError):
+                raise serializers.ValidationError({"config": "Not valid JSON."}) from None
+        unsafe = json_problem(data.get("config"), "config")
+        if unsafe:
+            raise serializers.ValidationError({unsafe[0]: unsafe[1]})
+        payload = FairnessCheckCreateSerializer(data=data)
+        payload.is_valid(raise_exception=True)
+        try:
+            config = jobs.validate_config(payload.validated_data["config"])
+        except FairnessInputError as exc:
+            raise _field_error(exc) from None
+        return config, dict(payload.validated_data)
 
 
 def _store_upload(upload: UploadedFile, fmt: str) -> tuple[Path, str, int]:

@@ -294,6 +294,7 @@ class TeamViewSet(InventoryViewSet):
     serializer_class = s.TeamSerializer
     required_scopes = {"list": READ, "retrieve": READ, "create": Scope.TEAMS_ADMIN}
     lookup_field = "slug"
+    lookup_value_regex = "[a-z0-9][a-z0-9-]{0,62}"
 
     def get_queryset(self) -> Any:
         return selectors.team_list(principal=self.principal)

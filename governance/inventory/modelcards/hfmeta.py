@@ -153,7 +153,8 @@ def metrics_from_model_index(
             continue
         if isinstance(model.get("name"), str) and name is None:
             name = model["name"]
-        for result in model.get("results") or []:
+        raw_results = model.get("results")
+        for result in raw_results if isinstance(raw_results, list) else []:
             if not isinstance(result, dict):
                 continue
             raw_dataset = result.get("dataset")
@@ -165,7 +166,8 @@ def metrics_from_model_index(
                 datasets.setdefault(
                     ds_name, {"name": ds_name, "description": "Evaluation data (Hub model-index)."}
                 )
-            for metric in result.get("metrics") or []:
+            raw_metrics = result.get("metrics")
+            for metric in raw_metrics if isinstance(raw_metrics, list) else []:
                 if isinstance(metric, dict) and metric.get("type") and "value" in metric:
                     out = {"type": str(metric["type"]), "value": _mct_value(metric["value"])}
                     if slice_name:
