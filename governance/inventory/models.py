@@ -21,6 +21,7 @@ from governance.inventory.choices import (
 )
 from governance.inventory.validators import (
     validate_digest,
+    validate_json_safe,
     validate_json_object,
     validate_metrics,
     validate_model_name,
@@ -42,7 +43,7 @@ class RegisteredModel(models.Model):
         max_length=100, help_text="Business domain, e.g. consumer credit, hospital care."
     )
     description = models.TextField(blank=True)
-    tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    tags = models.JSONField(default=list, blank=True, validators=[validate_json_safe, validate_tags])
     created_by = models.CharField(max_length=100, editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -74,7 +75,7 @@ class ModelVersion(models.Model):
     )
     framework = models.CharField(max_length=100, blank=True)
     training_run_ref = models.CharField(max_length=500, blank=True)
-    metrics = models.JSONField(default=dict, blank=True, validators=[validate_metrics])
+    metrics = models.JSONField(default=dict, blank=True, validators=[validate_json_safe, validate_metrics])
     status = models.CharField(
         max_length=20, choices=ModelVersionStatus.choices, default=ModelVersionStatus.DRAFT, editable=False
     )
@@ -143,18 +144,29 @@ class ModelCard(models.Model):
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="cards")
     revision = models.PositiveIntegerField(editable=False)
     schema_version = models.CharField(max_length=20, default="0.0.2")
-    model_details = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
-    model_parameters = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
-    quantitative_analysis = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
-    considerations = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
+    model_details = models.JSONField(
+        default=dict, blank=True, validators=[validate_json_safe, validate_json_object]
+    )
+    model_parameters = models.JSONField(
+        default=dict, blank=True, validators=[validate_json_safe, validate_json_object]
+    )
+    quantitative_analysis = models.JSONField(
+        default=dict, blank=True, validators=[validate_json_safe, validate_json_object]
+    )
+    considerations = models.JSONField(
+        default=dict, blank=True, validators=[validate_json_safe, validate_json_object]
+    )
     factors = models.JSONField(
-        default=list, blank=True, help_text="Relevant factors (groups, instrumentation, environment)."
+        validators=[validate_json_safe],
+        default=list,
+        blank=True,
+        help_text="Relevant factors (groups, instrumentation, environment).",
     )
     caveats = models.TextField(blank=True, help_text="Caveats and recommendations.")
     hf_metadata = models.JSONField(
         default=dict,
         blank=True,
-        validators=[validate_json_object],
+        validators=[validate_json_safe, validate_json_object],
         help_text="Hugging Face card metadata with no MCT equivalent (pipeline_tag, language, ...).",
     )
     created_by = models.CharField(max_length=100, editable=False, blank=True)
@@ -202,13 +214,16 @@ class DatasetVersion(models.Model):
     schema = models.JSONField(
         default=dict,
         blank=True,
-        validators=[validate_json_object],
+        validators=[validate_json_safe, validate_json_object],
         help_text="Column name -> type/description.",
     )
     # Privacy classification
     contains_personal_data = models.BooleanField()
     special_categories = models.JSONField(
-        default=list, blank=True, help_text="GDPR Art. 9(1) categories present."
+        validators=[validate_json_safe],
+        default=list,
+        blank=True,
+        help_text="GDPR Art. 9(1) categories present.",
     )
     art9_condition = models.CharField(max_length=40, choices=Art9Condition.choices, blank=True)
     contains_phi = models.BooleanField(default=False, help_text="HIPAA protected health information.")
@@ -217,7 +232,9 @@ class DatasetVersion(models.Model):
     retention_days = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(36500)]
     )
-    data_subject_regions = models.JSONField(default=list, blank=True, validators=[validate_regions])
+    data_subject_regions = models.JSONField(
+        default=list, blank=True, validators=[validate_json_safe, validate_regions]
+    )
     dpia_reference = models.CharField(max_length=200, blank=True, help_text="GDPR Art. 35 DPIA identifier.")
     created_by = models.CharField(max_length=100, editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
+from governance.core.jsonsafe import json_problem
+
 SHA256_DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 validate_digest = RegexValidator(
@@ -42,7 +44,9 @@ def validate_metrics(value: Any) -> None:
     for name, number in value.items():
         if not isinstance(name, str) or not name or len(name) > 100:
             raise ValidationError("Metric names must be 1-100 character strings.", code="invalid_metrics")
-        if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise ValidationError(f"Metric {name!r} must be a finite number.", code="invalid_metrics")
+        if isinstance(number, float) and not math.isfinite(number):  # int range: validate_json_safe
             raise ValidationError(f"Metric {name!r} must be a finite number.", code="invalid_metrics")
 
 
@@ -59,3 +63,15 @@ def validate_regions(value: Any) -> None:
 def validate_json_object(value: Any) -> None:
     if not isinstance(value, dict):
         raise ValidationError("Expected a JSON object.", code="invalid")
+
+
+def validate_json_safe(value: Any) -> None:
+    """Every JSON field: values the audit log can hash and PostgreSQL can store (see core.jsonsafe).
+
+    On the model, not the serializer, so the API, the admin, card imports and management commands
+    all refuse the same values with a field error instead of failing inside the audited write.
+    """
+    problem = json_problem(value)
+    if problem:
+        path, message = problem
+        raise ValidationError(f"{path}: {message}" if path else message, code="unsafe_json")

@@ -6,8 +6,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from governance.core.jsonsafe import json_problem
-
 # JSON types each DRF field class must receive as-is. DRF would otherwise coerce 12 into "12" or
 # "yes" into True; a governance record should hold what the client meant, or reject it.
 _JSON_TYPES: tuple[tuple[type[serializers.Field], tuple[type, ...], str], ...] = (  # type: ignore[type-arg]
@@ -34,9 +32,6 @@ class StrictFieldsMixin:
             )
         fields = self.fields  # type: ignore[attr-defined]
         errors: dict[str, list[str]] = {}
-        unsafe = json_problem(data)
-        if unsafe:
-            raise serializers.ValidationError({unsafe[0] or "non_field_errors": [unsafe[1]]}, code="invalid")
         for key, value in data.items():
             field = fields.get(key)
             if field is None:

@@ -188,3 +188,21 @@ def test_export_format_is_required_and_other_teams_cards_are_invisible(
     assert client_for(alice).get(f"/api/v1/model-cards/{card['id']}/export").status_code == 422
     outsider = make_user("submitter", teams=(team_b,))
     assert client_for(outsider).get(f"/api/v1/model-cards/{card['id']}/export?format=mct").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    ["foo: 123456789012345678901234567890", 'foo: "a\\0b"'],
+    ids=["integer-beyond-2-53", "nul-character"],
+)
+def test_imported_values_that_cannot_be_hashed_are_422(client_for, alice, draft, front_matter):
+    """The check lives on the model's JSON fields, so imports are covered, not only API bodies."""
+    content = f"---\nlicense: mit\n{front_matter}\n---\n# Card\n"
+    response = client_for(alice).post(
+        "/api/v1/model-cards/import",
+        {"model_version": draft.pk, "format": "huggingface", "content": content},
+        format="json",
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["field"] == "hf_metadata"
+    assert not ModelCard.objects.exists()
