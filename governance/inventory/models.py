@@ -21,8 +21,8 @@ from governance.inventory.choices import (
 )
 from governance.inventory.validators import (
     validate_digest,
-    validate_json_safe,
     validate_json_object,
+    validate_json_safe,
     validate_metrics,
     validate_model_name,
     validate_regions,
