@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import mark_safe
 
@@ -12,7 +13,7 @@ from governance.core.admin_mixins import TeamScopedAdmin
 from governance.fairness.charts import report_charts
 from governance.fairness.engine import PolicyRule
 from governance.fairness.models import BiasReport, FairnessCheck
-from governance.fairness.services import fairness_check_progress
+from governance.fairness.selectors import check_progress, with_progress
 
 ROW_METRICS = (
     "selection_rate",
@@ -41,11 +42,13 @@ class FairnessCheckAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "status", "progress", "input_name", "created_at", "finished_at"]
     list_filter = ["status", "input_format"]
     search_fields = ["model_version__model__name", "input_name", "input_sha256"]
-    list_select_related = ["model_version", "model_version__model"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FairnessCheck]:
+        return with_progress(super().get_queryset(request))
 
     @admin.display(description="progress")
     def progress(self, check: FairnessCheck) -> str:
-        p = fairness_check_progress(check)
+        p = check_progress(check)
         total = f"{p['rows_total']:,}" if p["rows_total"] else "?"
         return f"{p['rows_done']:,} / {total} rows, {p['chunks_done']}/{p['chunks_total']} chunks"
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from audit.attestations import attestation_create
@@ -197,10 +196,11 @@ def _report_if_complete(check_id: int, actor: Principal) -> BiasReport | None:
             },
         )
         mv = check.model_version
+        report_sha256 = hashlib.sha256(canonical_bytes(built.report)).hexdigest()
         report.attestation = attestation_create(
             target=report,
             subject_name=f"bias-report:{mv.model.name}@{mv.version}#{report.pk}",
-            subject_digest=hashlib.sha256(canonical_bytes(built.report)).hexdigest(),
+            subject_digest=report_sha256,
             predicate_type=BIAS_REPORT_PREDICATE,
             predicate={
                 "model": mv.model.name,
@@ -212,7 +212,7 @@ def _report_if_complete(check_id: int, actor: Principal) -> BiasReport | None:
                 "passed": built.passed,
                 "policy": built.policy,
                 "policy_result": built.policy_result,
-                "report_sha256": hashlib.sha256(canonical_bytes(built.report)).hexdigest(),
+                "report_sha256": report_sha256,
             },
             audit_event=event,
         )
@@ -244,17 +244,3 @@ def _fail_locked(check: FairnessCheck, *, message: str, field: str) -> None:
         target=check,
         payload={"error": message, "field": field},
     )
-
-
-def fairness_check_progress(check: FairnessCheck) -> dict[str, Any]:
-    """Rows counted so far (finished chunks plus in-flight progress) against the total."""
-    done = FairnessChunk.objects.filter(fairness_check=check).aggregate(s=Sum("rows_done"))["s"] or 0
-    chunks_done = FairnessChunk.objects.filter(fairness_check=check, counts__isnull=False).count()
-    total = check.rows_total
-    return {
-        "rows_done": done,
-        "rows_total": total,
-        "chunks_done": chunks_done,
-        "chunks_total": len(check.chunk_plan),
-        "fraction": (min(done / total, 1.0) if total else (1.0 if check.status == "succeeded" else None)),
-    }

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from governance.fairness.models import BiasReport, FairnessCheck
-from governance.fairness.services import fairness_check_progress
+from governance.fairness.selectors import check_progress, check_report
 
 
 class FairnessCheckCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -86,17 +86,14 @@ class FairnessCheckSerializer(serializers.ModelSerializer):  # type: ignore[type
         read_only_fields = fields
 
     def get_progress(self, obj: FairnessCheck) -> Any:
-        return fairness_check_progress(obj)
-
-    def _report(self, obj: FairnessCheck) -> BiasReport | None:
-        return BiasReport.objects.filter(fairness_check=obj).select_related("attestation").first()
+        return check_progress(obj)
 
     def get_report(self, obj: FairnessCheck) -> Any:
-        report = self._report(obj)
+        report = check_report(obj)
         return BiasReportSerializer(report).data if report else None
 
     def get_passed(self, obj: FairnessCheck) -> bool | None:
-        report = self._report(obj)
+        report = check_report(obj)
         return report.passed if report else None
 
     def get_error(self, obj: FairnessCheck) -> Any:

@@ -113,7 +113,7 @@ class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             if isinstance(exc, FairnessInputError):
                 raise _field_error(exc) from None
             raise
-        return Response(FairnessCheckSerializer(check).data, status=202)
+        return Response(FairnessCheckSerializer(self.get_queryset().get(pk=check.pk)).data, status=202)
 
     def _parse(self, request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
         """Body -> (validated config, other fields); every malformed shape is a 4xx naming the field."""

@@ -216,3 +216,19 @@ def test_progress_is_reported_while_a_chunk_is_counted(client_for, submitter, te
     run_inline(check_id)
     assert seen == [500, 1000, 1500, 2000, 2500, 3000]  # cumulative, never more rows than the file has
     assert FairnessChunk.objects.get(fairness_check_id=check_id).rows_done == 3000
+
+
+@pytest.mark.django_db
+def test_listing_checks_costs_the_same_queries_however_many(
+    client_for, submitter, team_a, django_assert_num_queries
+):
+    mv = ModelVersionFactory(model__team=team_a)
+    client = client_for(submitter)
+    for _ in range(2):
+        run_inline(upload(client, mv, predictions(300)).json()["id"])
+    with django_assert_num_queries(4):  # principal (groups, memberships), count, page with progress+report
+        assert client.get("/api/v1/fairness-checks/").json()["count"] == 2
+    for _ in range(3):
+        run_inline(upload(client, mv, predictions(300)).json()["id"])
+    with django_assert_num_queries(4):
+        assert client.get("/api/v1/fairness-checks/").json()["count"] == 5
