@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from governance.core.choices import JobStatus
 from governance.inventory.models import ModelVersion
 
 
@@ -16,11 +17,7 @@ class FairnessCheck(models.Model):
     redelivered task (worker killed, ``acks_late``) recounts its chunk and nothing is counted twice.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
+    Status = JobStatus
 
     class Format(models.TextChoices):
         CSV = "csv"

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from governance.accounts.models import Team
+from governance.core.choices import JobStatus
 from governance.inventory import lifecycle
 from governance.inventory.choices import (
     Art9Condition,
@@ -299,11 +300,7 @@ class ArtifactHashJob(models.Model):
     leaves the job ``running`` with no digest, and the redelivered task starts over.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
+    Status = JobStatus
 
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="hash_jobs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
