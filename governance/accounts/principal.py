@@ -98,6 +98,18 @@ def principal_for_request(request: Any) -> Principal:
     return principal
 
 
+def _system(ident: str, label: str) -> Principal:
+    """The service itself acting (commands, tasks): every scope, every team, named in the audit log."""
+    return Principal(
+        kind="system",
+        ident=ident,
+        label=label,
+        scopes=frozenset(Scope),
+        read_all_teams=True,
+        write_all_teams=True,
+    )
+
+
 def cli_principal(command: str) -> Principal:
     """Management commands act with the operator's shell access; the audit log names the command
     and the OS user who ran it."""
@@ -107,23 +119,9 @@ def cli_principal(command: str) -> Principal:
         os_user = getpass.getuser()
     except (KeyError, OSError):
         os_user = "unknown"
-    return Principal(
-        kind="system",
-        ident=f"cli:{command}",
-        label=f"{os_user} via manage.py {command}",
-        scopes=frozenset(Scope),
-        read_all_teams=True,
-        write_all_teams=True,
-    )
+    return _system(f"cli:{command}", f"{os_user} via manage.py {command}")
 
 
 def worker_principal(task: str) -> Principal:
     """Celery tasks act as the system; the audit log names the task."""
-    return Principal(
-        kind="system",
-        ident=f"worker:{task}",
-        label=f"celery task {task}",
-        scopes=frozenset(Scope),
-        read_all_teams=True,
-        write_all_teams=True,
-    )
+    return _system(f"worker:{task}", f"celery task {task}")
