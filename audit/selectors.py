@@ -41,10 +41,6 @@ def head_root() -> tuple[int, bytes]:
     return tree.size, tree.root()
 
 
-def root_at(size: int) -> bytes:
-    return merkle.root(leaf_hashes(size))
-
-
 def inclusion_proof(seq: int, tree_size: int) -> tuple[bytes, list[bytes], bytes]:
     """(leaf hash, audit path, root) proving event ``seq`` is in the tree of ``tree_size``."""
     hashes = leaf_hashes(tree_size)

@@ -133,10 +133,6 @@ def count(
     )
 
 
-def table_rows(table: CountTable) -> int:
-    return table.n_rows
-
-
 def build_report(
     chunk_counts: Sequence[Mapping[str, Any]], config: Mapping[str, Any], seed_source: str = ""
 ) -> BuiltReport:

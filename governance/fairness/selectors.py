@@ -48,8 +48,3 @@ def check_report(check: FairnessCheck) -> BiasReport | None:
         return check.report
     except BiasReport.DoesNotExist:
         return None
-
-
-def bias_report_latest(*, model_version_id: int) -> BiasReport | None:
-    """The report that counts for a version (gate, approvals): its newest."""
-    return BiasReport.objects.filter(model_version_id=model_version_id).order_by("-created_at").first()

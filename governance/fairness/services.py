@@ -149,7 +149,7 @@ def fairness_chunk_count(*, check_id: int, index: int, actor: Principal) -> Bias
         return None
     counts = table.to_dict()
     FairnessChunk.objects.filter(pk=chunk.pk, counts__isnull=True).update(
-        counts=counts, rows_done=jobs.table_rows(table), finished_at=timezone.now()
+        counts=counts, rows_done=table.n_rows, finished_at=timezone.now()
     )
     return _report_if_complete(check_id, actor)
 
