@@ -8,10 +8,10 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from audit.evidence.bundle import sign_statement
-from audit.evidence.intoto import AUDIT_SEQUENCE_FIELD, statement, subject
-from audit.evidence.keys import model_signing_hint
 from audit.models import Attestation, AuditEvent
+from audit.pure.evidence.bundle import sign_statement
+from audit.pure.evidence.intoto import AUDIT_SEQUENCE_FIELD, statement, subject
+from audit.pure.evidence.keys import model_signing_hint
 from audit.signing import current_signer
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit import merkle
 from audit.models import AuditEvent, AuditLogHead, Checkpoint
+from audit.pure import merkle
 
 
 def log_size() -> int:

@@ -8,11 +8,11 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from audit.canonical import canonical_bytes, to_jsonable
 from audit.context import current_request_id, current_source_ip
-from audit.merkle import CompactRange
-from audit.merkle import hash_leaf as leaf_hash
 from audit.models import AuditEvent, AuditLogHead
+from audit.pure.canonical import canonical_bytes, to_jsonable
+from audit.pure.merkle import CompactRange
+from audit.pure.merkle import hash_leaf as leaf_hash
 from governance.accounts.principal import Principal
 
 

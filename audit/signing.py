@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from audit.evidence.keys import (
+from audit.models import SigningKey
+from audit.pure.evidence.keys import (
     KeyStatus,
     LocalP256Signer,
     Signer,
@@ -23,7 +24,6 @@ from audit.evidence.keys import (
     load_public_key_pem,
     public_key_pem,
 )
-from audit.models import SigningKey
 from audit.services import audit_append
 from governance.accounts.principal import Principal, cli_principal
 

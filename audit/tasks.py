@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from audit.checkpointing import checkpoint_sign as sign
+from audit.checkpoints import checkpoint_sign as sign
 
 
 @shared_task(name="audit.tasks.checkpoint_sign")  # type: ignore[untyped-decorator]

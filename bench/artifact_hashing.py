@@ -9,10 +9,10 @@ Run from the repository root::
 On ONE file it times, interleaved round by round (a, b, c, d, a, b, c, d, ...) after one untimed
 page-cache warm-up read, so machine drift hits every method alike:
 
-a. ``audit.evidence.model_artifact.sha256_file`` (our 1 MiB ``readinto`` loop),
+a. ``audit.pure.evidence.model_artifact.sha256_file`` (our 1 MiB ``readinto`` loop),
 b. ``hashlib.file_digest(f, "sha256")`` (the baseline),
 c. ``model_signing.hashing.Config().hash(path)`` (Sigstore model_signing, single-file model),
-d. ``audit.evidence.model_artifact.compute_manifest(path)`` (our full model_signing v1.0 manifest).
+d. ``audit.pure.evidence.model_artifact.compute_manifest(path)`` (our full model_signing v1.0 manifest).
 
 It prints the median wall time and MiB/s of each, the ratio of each median to hashlib's (absolute
 numbers drift on a shared machine; the ratios are what we report), and peak RSS before and after
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import model_signing.hashing
 
-from audit.evidence.model_artifact import compute_manifest, sha256_file
+from audit.pure.evidence.model_artifact import compute_manifest, sha256_file
 
 MIB = 1 << 20
 WRITE_CHUNK = 16 * MIB

@@ -17,8 +17,8 @@ import urllib.request
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
-from audit.evidence.errors import KeyFormatError
-from audit.evidence.keys import trusted_keys_from_jwks
+from audit.pure.evidence.errors import KeyFormatError
+from audit.pure.evidence.keys import trusted_keys_from_jwks
 
 from .errors import InputError
 

@@ -1,9 +1,9 @@
 """``govctl verify bundle`` and ``govctl verify log``: offline checks of the service's evidence.
 
 Both trust only the JWKS the auditor supplies (``--keys``, a file or URL): the bundle signature,
-its key id and the subject digests are checked by :func:`audit.evidence.verify.verify_bundle`; the
+its key id and the subject digests are checked by :func:`audit.pure.evidence.bundle_verify.verify_bundle`; the
 log is re-hashed and compared with every signed C2SP checkpoint by
-:func:`audit.logverify.verify_log`.
+:func:`audit.pure.log_verify.verify_log`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from audit.checkpoint import CheckpointError, note_keys_from_jwks
-from audit.evidence.errors import EvidenceError
-from audit.logverify import LogVerification, parse_checkpoint_list, read_events_jsonl, verify_log
+from audit.pure.checkpoint_note import CheckpointError, note_keys_from_jwks
+from audit.pure.evidence.errors import EvidenceError
+from audit.pure.log_verify import LogVerification, parse_checkpoint_list, read_events_jsonl, verify_log
 
 from .errors import EXIT_FAILED, EXIT_OK, InputError, VerificationFailed
 from .evidence import load_verify_bundle
@@ -25,7 +25,7 @@ from .output import OUTPUT_FORMATS, print_error, print_json, print_lines
 from .sources import DEFAULT_TIMEOUT, is_url, load_jwks, open_binary, read_document
 
 if TYPE_CHECKING:
-    from audit.evidence.verify import VerifiedAttestation
+    from audit.pure.evidence.bundle_verify import VerifiedAttestation
 
 EXPORT_PATH: Final = "/api/v1/audit/export"
 CHECKPOINTS_EXPORT_PATH: Final = "/api/v1/audit/checkpoints/export"

@@ -217,7 +217,7 @@ SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="") or _local
     "signing_key_passphrase"
 )
 # Where signatures come from: a dotted path to a zero-argument callable returning an
-# ``audit.evidence.keys.Signer``. Swap in a PKCS#11 or KMS signer without touching callers.
+# ``audit.pure.evidence.keys.Signer``. Swap in a PKCS#11 or KMS signer without touching callers.
 AUDIT_SIGNER = env.str("AUDIT_SIGNER", default="audit.signing.database_signer")
 
 # Directories whose files workers may read through file:// URIs (model artifacts, predictions).

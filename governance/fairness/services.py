@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.attestations import attestation_create
-from audit.canonical import canonical_bytes
-from audit.evidence.intoto import BIAS_REPORT_PREDICATE
+from audit.pure.canonical import canonical_bytes
+from audit.pure.evidence.intoto import BIAS_REPORT_PREDICATE
 from audit.services import audit_append
 from governance.accounts.principal import Principal, worker_principal
 from governance.accounts.roles import Scope

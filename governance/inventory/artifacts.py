@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.attestations import attestation_for_statement
-from audit.evidence.model_artifact import compute_manifest
+from audit.pure.evidence.model_artifact import compute_manifest
 from audit.services import audit_append
 from governance.accounts.principal import Principal
 from governance.core.exceptions import ApplicationError

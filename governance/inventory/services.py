@@ -12,9 +12,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit.attestations import attestation_create
-from audit.canonical import canonical_bytes
-from audit.evidence.intoto import MODEL_CARD_PREDICATE
 from audit.models import AuditEvent
+from audit.pure.canonical import canonical_bytes
+from audit.pure.evidence.intoto import MODEL_CARD_PREDICATE
 from audit.services import audit_append, model_snapshot
 from governance.accounts.models import Team
 from governance.accounts.principal import Principal

@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
-from audit import merkle
 from audit.models import AuditEvent, AuditLogHead
+from audit.pure import merkle
 from audit.services import audit_append
 from governance.accounts.principal import cli_principal
 

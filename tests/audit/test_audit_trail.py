@@ -8,8 +8,8 @@ import json
 import pytest
 from django.test import Client
 
-from audit import merkle
 from audit.models import AuditEvent, AuditLogHead
+from audit.pure import merkle
 from governance.accounts.principal import cli_principal
 from governance.inventory.services import registered_model_create
 from tests.factories import DatasetVersionFactory, TeamFactory

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from audit.checkpointing import checkpoint_sign
+from audit.checkpoints import checkpoint_sign
 from audit.models import AuditEvent, Checkpoint
 from governance.accounts.principal import cli_principal
 from governance.inventory.services import registered_model_create
@@ -80,8 +80,8 @@ def test_edited_canonical_bytes_are_caught_at_their_sequence(signed_log):
 
 @pytest.mark.django_db
 def test_rehashed_forgery_is_caught_by_the_signed_checkpoint(signed_log):
-    from audit.canonical import canonical_bytes
-    from audit.merkle import hash_leaf
+    from audit.pure.canonical import canonical_bytes
+    from audit.pure.merkle import hash_leaf
     from audit.services import event_document
 
     event = AuditEvent.objects.get(seq=4)

@@ -1,4 +1,4 @@
-"""audit.checkpoint: C2SP tlog-checkpoint text, C2SP signed notes with ECDSA (type 0x02) signatures."""
+"""audit.pure.checkpoint_note: C2SP tlog-checkpoint text, C2SP signed notes with ECDSA (type 0x02) signatures."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from audit.checkpoint import (
+from audit.pure.checkpoint_note import (
     MAX_SIGNATURES,
     CheckpointError,
     NoteKey,
@@ -28,8 +28,8 @@ from audit.checkpoint import (
     verify_checkpoint,
     verify_checkpoint_with_jwks,
 )
-from audit.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document
-from audit.merkle import EMPTY_ROOT
+from audit.pure.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document
+from audit.pure.merkle import EMPTY_ROOT
 
 ORIGIN = "governance.example/audit"
 ROOT = hashlib.sha256(b"some tree").digest()

@@ -1,4 +1,4 @@
-"""audit.evidence.dsse / intoto / bundle: DSSE v1, in-toto Statement v1, Sigstore bundle v0.3."""
+"""audit.pure.evidence.dsse / intoto / bundle: DSSE v1, in-toto Statement v1, Sigstore bundle v0.3."""
 
 from __future__ import annotations
 
@@ -14,8 +14,14 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement as IntotoStatement
 from sigstore_models.bundle.v1 import Bundle as SigstoreBundle
 
-from audit.evidence.bundle import BUNDLE_MEDIA_TYPE, bundle_bytes, parse_bundle, sign_statement, wrap_envelope
-from audit.evidence.dsse import (
+from audit.pure.evidence.bundle import (
+    BUNDLE_MEDIA_TYPE,
+    bundle_bytes,
+    parse_bundle,
+    sign_statement,
+    wrap_envelope,
+)
+from audit.pure.evidence.dsse import (
     IN_TOTO_PAYLOAD_TYPE,
     VerificationError,
     pae,
@@ -24,7 +30,7 @@ from audit.evidence.dsse import (
     verify_envelope,
     verify_envelope_detailed,
 )
-from audit.evidence.intoto import (
+from audit.pure.evidence.intoto import (
     APPROVAL_DECISION_PREDICATE,
     BIAS_REPORT_PREDICATE,
     STATEMENT_TYPE,
@@ -34,7 +40,7 @@ from audit.evidence.intoto import (
     subject,
     validate_statement,
 )
-from audit.evidence.keys import LocalP256Signer, key_id
+from audit.pure.evidence.keys import LocalP256Signer, key_id
 
 DIGEST = "a" * 64
 

@@ -1,4 +1,4 @@
-"""audit.evidence.keys: key ids, encrypted PKCS#8, JWK/JWKS validation, the Signer seam."""
+"""audit.pure.evidence.keys: key ids, encrypted PKCS#8, JWK/JWKS validation, the Signer seam."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from audit.evidence.errors import KeyFormatError, WrongPassphraseError
-from audit.evidence.keys import (
+from audit.pure.evidence.errors import KeyFormatError, WrongPassphraseError
+from audit.pure.evidence.keys import (
     ALGORITHM,
     LocalP256Signer,
     Signer,

@@ -1,6 +1,6 @@
 """Interop with Sigstore's ``model_signing`` (the acceptance oracle for model artifact bundles).
 
-We sign models with audit.evidence and verify with model_signing's Python API and CLI, and the
+We sign models with audit.pure.evidence and verify with model_signing's Python API and CLI, and the
 reverse; then flip one byte and check that both sides refuse. Everything runs with the network
 disabled: key-based signing and verification must work offline.
 
@@ -27,8 +27,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from google.protobuf import json_format
 
-from audit.evidence.errors import VerificationError
-from audit.evidence.keys import (
+from audit.pure.evidence.bundle_verify import verify_bundle
+from audit.pure.evidence.errors import VerificationError
+from audit.pure.evidence.keys import (
     LocalP256Signer,
     generate_private_key,
     jwk_from_public_key,
@@ -36,13 +37,12 @@ from audit.evidence.keys import (
     key_id,
     public_key_pem,
 )
-from audit.evidence.model_artifact import (
+from audit.pure.evidence.model_artifact import (
     MODEL_SIGNING_PREDICATE_TYPE,
     attest_model,
     compute_manifest,
     sha256_file,
 )
-from audit.evidence.verify import verify_bundle
 
 OFFLINE_SITECUSTOMIZE = '''\
 """Test harness: any attempt to open a network connection fails."""

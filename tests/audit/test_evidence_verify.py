@@ -1,4 +1,4 @@
-"""audit.evidence.verify.verify_bundle and the model manifest checks behind it."""
+"""audit.pure.evidence.bundle_verify.verify_bundle and the model manifest checks behind it."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from audit.evidence import model_artifact
-from audit.evidence.bundle import sign_statement, wrap_envelope
-from audit.evidence.dsse import sign_envelope
-from audit.evidence.errors import VerificationError
-from audit.evidence.intoto import (
+from audit.pure.evidence import model_artifact
+from audit.pure.evidence.bundle import sign_statement, wrap_envelope
+from audit.pure.evidence.bundle_verify import verify_bundle
+from audit.pure.evidence.dsse import sign_envelope
+from audit.pure.evidence.errors import VerificationError
+from audit.pure.evidence.intoto import (
     COMPLIANCE_REPORT_PREDICATE,
     GATE_DECISION_PREDICATE,
     MODEL_CARD_PREDICATE,
@@ -27,15 +28,14 @@ from audit.evidence.intoto import (
     statement_bytes,
     subject,
 )
-from audit.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document, model_signing_hint
-from audit.evidence.model_artifact import (
+from audit.pure.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document, model_signing_hint
+from audit.pure.evidence.model_artifact import (
     CHUNK_SIZE,
     MODEL_SIGNING_PREDICATE_TYPE,
     attest_model,
     compute_manifest,
     sha256_file,
 )
-from audit.evidence.verify import verify_bundle
 
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
@@ -329,9 +329,9 @@ def test_invalid_ignore_paths_are_refused(tmp_path: Path) -> None:
 
 
 def test_verify_module_needs_no_django_or_sigstore_stack() -> None:
-    """``govctl verify bundle`` imports audit.evidence.verify standalone: keep it light and pure."""
+    """``govctl verify bundle`` imports audit.pure.evidence.bundle_verify standalone: keep it light and pure."""
     code = (
-        "import sys, audit.evidence.verify\n"
+        "import sys, audit.pure.evidence.bundle_verify\n"
         "heavy = {'django', 'model_signing', 'sigstore', 'sigstore_models', 'in_toto_attestation',"
         " 'google'}\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"

@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from audit.evidence.errors import VerificationError
-from audit.evidence.intoto import MODEL_CARD_PREDICATE
-from audit.evidence.verify import verify_bundle
 from audit.models import Attestation, AuditEvent, SigningKey
+from audit.pure.evidence.bundle_verify import verify_bundle
+from audit.pure.evidence.errors import VerificationError
+from audit.pure.evidence.intoto import MODEL_CARD_PREDICATE
 from audit.signing import current_signer
 from governance.accounts.principal import cli_principal
 from governance.inventory.services import model_card_create

@@ -1,4 +1,4 @@
-"""audit.logverify: re-verifying an exported audit log offline against its signed checkpoints."""
+"""audit.pure.log_verify: re-verifying an exported audit log offline against its signed checkpoints."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import rfc8785
 
-from audit.canonical import canonical_bytes
-from audit.checkpoint import CheckpointError, sign_checkpoint
-from audit.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document
-from audit.logverify import (
+from audit.pure.canonical import canonical_bytes
+from audit.pure.checkpoint_note import CheckpointError, sign_checkpoint
+from audit.pure.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document
+from audit.pure.log_verify import (
     LogVerification,
     MalformedEventError,
     NonCanonicalEventError,
@@ -26,7 +26,7 @@ from audit.logverify import (
     verify_event_canonical,
     verify_log,
 )
-from audit.merkle import EMPTY_ROOT, hash_leaf, root
+from audit.pure.merkle import EMPTY_ROOT, hash_leaf, root
 
 ORIGIN = "governance.example/audit"
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
@@ -417,7 +417,7 @@ def test_stdlib_jcs_matches_the_rfc8785_package_on_documents(log: list[Event]) -
         expected = rfc8785.dumps(document)
         assert canonical_json(json.loads(expected)) == expected
         verify_event_canonical(expected)
-    for _, canonical, _ in log:  # the service's own serialisation (audit.canonical) passes
+    for _, canonical, _ in log:  # the service's own serialisation (audit.pure.canonical) passes
         verify_event_canonical(canonical)
 
 

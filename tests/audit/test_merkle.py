@@ -1,4 +1,4 @@
-"""Tests for audit.merkle: transparency-dev vectors, an RFC 6962 reference oracle, random trees."""
+"""Tests for audit.pure.merkle: transparency-dev vectors, an RFC 6962 reference oracle, random trees."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, overload
 
 import pytest
 
-from audit.merkle import (
+from audit.pure.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     CompactRange,

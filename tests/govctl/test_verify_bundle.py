@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from audit.evidence.bundle import sign_statement
-from audit.evidence.intoto import MODEL_CARD_PREDICATE, statement, subject
-from audit.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document
-from audit.evidence.model_artifact import attest_model, sha256_file
+from audit.pure.evidence.bundle import sign_statement
+from audit.pure.evidence.intoto import MODEL_CARD_PREDICATE, statement, subject
+from audit.pure.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document
+from audit.pure.evidence.model_artifact import attest_model, sha256_file
 from tests.govctl.helpers import REPO, FileServer, Route, cli_env, run_govctl
 
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)

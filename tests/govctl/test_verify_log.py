@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from audit.canonical import canonical_bytes
-from audit.checkpoint import sign_checkpoint
-from audit.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document
-from audit.merkle import hash_leaf, root
+from audit.pure.canonical import canonical_bytes
+from audit.pure.checkpoint_note import sign_checkpoint
+from audit.pure.evidence.keys import LocalP256Signer, jwk_from_public_key, jwks_document
+from audit.pure.merkle import hash_leaf, root
 from tests.govctl.helpers import FileServer, Route, cli_env, run_govctl
 
 ORIGIN = "governance.example/audit"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from audit.checkpointing import checkpoint_sign
+from audit.checkpoints import checkpoint_sign
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.verification import audit_log_verify
+from audit.integrity import audit_log_verify
 
 
 class Command(BaseCommand):

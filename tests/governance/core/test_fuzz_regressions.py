@@ -127,7 +127,7 @@ def test_integer_beyond_2_53_in_json_fields_is_422_not_500(
 ) -> None:
     """Integers above 2**53 pass validation, then audit_append's RFC 8785 canonicalisation raises
     rfc8785.IntegerDomainError inside the write transaction -> 500. Fix: reject them on input (a shared
-    JSON-value check used by the JSONFields' validators), or in audit/canonical.py to_jsonable."""
+    JSON-value check used by the JSONFields' validators), or in audit/pure/canonical.py to_jsonable."""
     dv = DatasetVersionFactory(dataset__team=team_a)
     assert_client_error(api.post(path, make_body(mv, dv), format="json"))
 

@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 from fairlearn.metrics import MetricFrame, false_positive_rate, selection_rate, true_positive_rate
 
-from audit.evidence.intoto import BIAS_REPORT_PREDICATE
-from audit.evidence.verify import verify_bundle
 from audit.models import AuditEvent
+from audit.pure.evidence.bundle_verify import verify_bundle
+from audit.pure.evidence.intoto import BIAS_REPORT_PREDICATE
 from governance.accounts.principal import worker_principal
 from governance.fairness.models import BiasReport, FairnessCheck
 from governance.fairness.services import fairness_check_plan, fairness_chunk_count

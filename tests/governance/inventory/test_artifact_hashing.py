@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from audit.evidence.verify import verify_bundle
 from audit.models import AuditEvent
+from audit.pure.evidence.bundle_verify import verify_bundle
 from governance.accounts.principal import worker_principal
 from governance.inventory.artifacts import artifact_hash_run
 from governance.inventory.models import ArtifactHashJob, ModelVersion
@@ -40,7 +40,7 @@ def model_signing_verifies(bundle: dict, model_path: Path, tmp_path: Path) -> No
     from cryptography.hazmat.primitives import serialization
     from model_signing import verifying
 
-    from audit.evidence.keys import public_key_from_jwk
+    from audit.pure.evidence.keys import public_key_from_jwk
 
     key = public_key_from_jwk(jwks()["keys"][-1])
     pem = tmp_path / "key.pem"

@@ -11,11 +11,11 @@ hashed (``canonical``, RFC 8785 JSON) and the stored leaf hash. Each row is chec
   cannot be replayed at another position, and (optionally) it is in RFC 8785 canonical form, so
   there is exactly one byte string per event document.
 
-and the rows together are checked against the signed C2SP checkpoints (:mod:`audit.checkpoint`):
+and the rows together are checked against the signed C2SP checkpoints (:mod:`audit.pure.checkpoint_note`):
 the RFC 6962 tree hash of the first ``size`` leaves must equal the root of every checkpoint signed
 for that size. A checkpoint larger than the log means the log was truncated.
 
-The leaves are streamed into a :class:`audit.merkle.CompactRange`, so memory is O(log n) for the
+The leaves are streamed into a :class:`audit.pure.merkle.CompactRange`, so memory is O(log n) for the
 tree (plus the checkpoint list), whatever the size of the log. The result names the *first* bad
 sequence number and why, as well as every problem found (up to a cap).
 
@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from audit.checkpoint import (
+from audit.pure.checkpoint_note import (
     CheckpointError,
     NoteKey,
     note_keys_from_jwks,
@@ -42,7 +42,7 @@ from audit.checkpoint import (
     parse_note,
     verify_checkpoint,
 )
-from audit.merkle import CompactRange, hash_leaf
+from audit.pure.merkle import CompactRange, hash_leaf
 
 __all__ = [
     "LogProblem",
@@ -356,7 +356,7 @@ def verify_log(
 
     ``jwks`` is the trust anchor: a JWKS as published at ``/.well-known/jwks.json`` (active and
     retired keys verify, revoked keys never make a checkpoint trusted; every key is named
-    ``origin``, as the service signs) or explicit :class:`~audit.checkpoint.NoteKey` verifiers.
+    ``origin``, as the service signs) or explicit :class:`~audit.pure.checkpoint_note.NoteKey` verifiers.
     Checkpoints may come in any order. Raises :class:`CheckpointError` only for an unusable JWKS;
     every problem with the log itself is reported in the result. An ``origin`` that cannot be a
     note key name (spaces, ``+``) is refused with :class:`CheckpointError` too.

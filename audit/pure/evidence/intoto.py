@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from audit.canonical import canonical_bytes
+from audit.pure.canonical import canonical_bytes
 
 from .errors import VerificationError
 

@@ -1,6 +1,6 @@
 """``audit_verify``: check the stored log against itself, its head and its signed checkpoints.
 
-The pure verifier (``audit.logverify``) does the cryptography an auditor repeats offline with
+The pure verifier (``audit.pure.log_verify``) does the cryptography an auditor repeats offline with
 ``govctl verify log``; this module adds what only the database can show: that the queryable
 columns of each event still say what its canonical bytes say, and that the head agrees.
 """
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from audit import selectors
-from audit.canonical import canonical_bytes
-from audit.logverify import LogVerification, verify_log
-from audit.merkle import CompactRange
 from audit.models import AuditLogHead, Checkpoint
+from audit.pure.canonical import canonical_bytes
+from audit.pure.log_verify import LogVerification, verify_log
+from audit.pure.merkle import CompactRange
 from audit.services import event_document
 from audit.signing import jwks
 

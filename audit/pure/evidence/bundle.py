@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from audit.canonical import canonical_bytes
+from audit.pure.canonical import canonical_bytes
 
 from .dsse import IN_TOTO_PAYLOAD_TYPE, sign_envelope
 from .errors import VerificationError

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.checkpoint import sign_checkpoint
 from audit.models import Checkpoint
+from audit.pure.checkpoint_note import sign_checkpoint
 from audit.selectors import head_root
 from audit.signing import current_signer
 

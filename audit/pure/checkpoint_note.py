@@ -14,9 +14,9 @@ tooling (witnesses, monitors) can read our checkpoints unchanged:
   non-empty and contain neither Unicode spaces nor ``+``.
 * Signature type ``0x02`` (signed-note §"Signature types"): ECDSA as implemented by
   transparency-dev/witness. We use P-256 with SHA-256 over the note text and an ASN.1 DER
-  signature, i.e. exactly what :class:`audit.evidence.keys.Signer` produces. For this type the key
+  signature, i.e. exactly what :class:`audit.pure.evidence.keys.Signer` produces. For this type the key
   ID is the first four bytes of SHA-256 of the DER SubjectPublicKeyInfo, which are also the first
-  four bytes of the key's JWKS ``kid`` (:func:`audit.evidence.keys.key_id`).
+  four bytes of the key's JWKS ``kid`` (:func:`audit.pure.evidence.keys.key_id`).
 
 Verification follows the signed-note rules: signatures from unknown (name, key ID) pairs are
 ignored (that is what makes key rotation and witness cosignatures work), a signature from a known
@@ -40,8 +40,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from audit.evidence.errors import KeyFormatError
-from audit.evidence.keys import Signer, key_id, trusted_keys_from_jwks
+from audit.pure.evidence.errors import KeyFormatError
+from audit.pure.evidence.keys import Signer, key_id, trusted_keys_from_jwks
 
 __all__ = [
     "MAX_NOTE_BYTES",
