@@ -1,4 +1,4 @@
-"""audit.pure.checkpoint_note: C2SP tlog-checkpoint text, C2SP signed notes with ECDSA (type 0x02) signatures."""
+"""audit.pure.checkpoint_note: C2SP tlog-checkpoint text and signed notes with ECDSA (type 0x02)."""
 
 from __future__ import annotations
 

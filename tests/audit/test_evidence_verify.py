@@ -329,7 +329,7 @@ def test_invalid_ignore_paths_are_refused(tmp_path: Path) -> None:
 
 
 def test_verify_module_needs_no_django_or_sigstore_stack() -> None:
-    """``govctl verify bundle`` imports audit.pure.evidence.bundle_verify standalone: keep it light and pure."""
+    """``govctl verify bundle`` imports audit.pure.evidence.bundle_verify standalone: keep it pure."""
     code = (
         "import sys, audit.pure.evidence.bundle_verify\n"
         "heavy = {'django', 'model_signing', 'sigstore', 'sigstore_models', 'in_toto_attestation',"
