@@ -8,12 +8,13 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from audit.actor import Actor
 from audit.context import current_request_id, current_source_ip
 from audit.models import AuditEvent, AuditLogHead
 from audit.pure.canonical import canonical_bytes, to_jsonable
 from audit.pure.merkle import CompactRange
 from audit.pure.merkle import hash_leaf as leaf_hash
-from governance.accounts.principal import Principal
+from audit.vocabulary import AuditAction, registry
 
 
 def event_document(event: AuditEvent) -> dict[str, Any]:
@@ -32,14 +33,20 @@ def event_document(event: AuditEvent) -> dict[str, Any]:
 
 def audit_append(
     *,
-    actor: Principal,
-    action: str,
+    actor: Actor,
+    action: AuditAction | str,
     target: models.Model | None = None,
     target_type: str = "",
     target_id: str = "",
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event; serialised on the head row so concurrent appends form one chain."""
+    """Append one event; serialised on the head row so concurrent appends form one chain.
+
+    ``action`` must be declared (``audit.vocabulary``) and ``payload`` must match its declared shape,
+    so a typo cannot create an action that auditors filtering by action never see.
+    """
+    declared = registry.resolve(action)
+    declared.check_payload(payload or {})
     if target is not None:
         target_type = target._meta.label_lower
         target_id = str(target.pk)
@@ -53,7 +60,7 @@ def audit_append(
             created_at=timezone.now(),
             actor=actor.ident,
             actor_label=actor.label,
-            action=action,
+            action=declared.name,
             target_type=target_type,
             target_id=target_id,
             payload=to_jsonable(payload or {}),

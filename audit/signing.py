@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from audit.actor import Actor, SystemActor
+from audit.events import SIGNING_KEY_ROTATE
 from audit.models import SigningKey
 from audit.pure.evidence.keys import (
     KeyStatus,
@@ -25,7 +27,6 @@ from audit.pure.evidence.keys import (
     public_key_pem,
 )
 from audit.services import audit_append
-from governance.accounts.principal import Principal, cli_principal
 
 _cache_lock = threading.Lock()
 _signer_cache: dict[str, LocalP256Signer] = {}
@@ -42,7 +43,9 @@ def database_signer() -> LocalP256Signer:
     """The active database key, decrypted once per process; created on first use if none exists."""
     key = SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).first()
     if key is None:
-        key = signing_key_rotate(actor=cli_principal("auto-keygen"), reason="first use")
+        key = signing_key_rotate(
+            actor=SystemActor("system:auto-keygen", "first signature"), reason="first use"
+        )
     with _cache_lock:
         signer = _signer_cache.get(key.key_id)
         if signer is None:
@@ -55,7 +58,7 @@ def database_signer() -> LocalP256Signer:
 
 
 @transaction.atomic
-def signing_key_rotate(*, actor: Principal, reason: str = "") -> SigningKey:
+def signing_key_rotate(*, actor: Actor, reason: str = "") -> SigningKey:
     """Make a new active key and retire the current one (its private part is wiped)."""
     now = timezone.now()
     retired = []
@@ -79,7 +82,7 @@ def signing_key_rotate(*, actor: Principal, reason: str = "") -> SigningKey:
         return SigningKey.objects.get(status=SigningKey.Status.ACTIVE)
     audit_append(
         actor=actor,
-        action="signing_key.rotate",
+        action=SIGNING_KEY_ROTATE,
         target=key,
         payload={"key_id": key.key_id, "retired": retired, "reason": reason},
     )

@@ -147,7 +147,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["governance.core.api.parsers.SafeJSONParser"],
     "EXCEPTION_HANDLER": "governance.core.api.problems.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "governance.core.api.schema.ProblemAutoSchema",  # documents problem+json 4xx
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # `?format=` belongs to our own contract (model card export), not to DRF's content negotiation.
     "URL_FORMAT_OVERRIDE": None,
@@ -219,6 +219,8 @@ SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="") or _local
 # Where signatures come from: a dotted path to a zero-argument callable returning an
 # ``audit.pure.evidence.keys.Signer``. Swap in a PKCS#11 or KMS signer without touching callers.
 AUDIT_SIGNER = env.str("AUDIT_SIGNER", default="audit.signing.database_signer")
+# The audit API's permission class: the domain decides who reads the log (audit/ imports no domain).
+AUDIT_API_READ_PERMISSION = "governance.accounts.permissions.CanReadAuditLog"
 
 # Directories whose files workers may read through file:// URIs (model artifacts, predictions).
 WORKER_READABLE_ROOTS = env.list("WORKER_READABLE_ROOTS", default=[str(VAR_DIR / "shared")])

@@ -10,6 +10,13 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from audit.vocabulary import registry
+
+# Actions that only tests record (the vocabulary refuses undeclared ones, as it should).
+for _name in ("test.event", "test.concurrent"):
+    if _name not in registry:
+        registry.declare(_name, "Recorded by the test suite.")
+
 SERVER_MARKERS = {
     "postgres": (
         lambda: settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import django_filters
+from django.conf import settings
 from django.http import JsonResponse, StreamingHttpResponse
+from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -21,10 +23,13 @@ from rest_framework.views import APIView
 from audit import selectors
 from audit.models import AuditEvent, Checkpoint
 from audit.signing import jwks
-from governance.accounts.permissions import HasScope
-from governance.accounts.roles import Scope
+from audit.vocabulary import registry
 
-READ = Scope.AUDIT_READ
+
+def _reader_permissions() -> list[Any]:
+    """Who may read the log is the domain's decision (``AUDIT_API_READ_PERMISSION``): the evidence layer
+    imports nothing from ``governance/``."""
+    return [import_string(settings.AUDIT_API_READ_PERMISSION)]
 
 
 def b64(data: bytes) -> str:
@@ -69,6 +74,9 @@ class CheckpointSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
+    # Every declared action, so the schema and clients see the vocabulary (an unknown one is a 400).
+    action = django_filters.ChoiceFilter(choices=registry.choices())
+
     class Meta:
         model = AuditEvent
         fields = ["action", "actor", "target_type", "target_id", "request_id"]
@@ -93,8 +101,7 @@ def _check_size(name: str, size: int) -> None:
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """The audit log, read-only (``?action=``, ``?target_type=&target_id=``, ``?actor=``)."""
 
-    permission_classes = [HasScope]
-    required_scopes = {"list": READ, "retrieve": READ, "proof": READ}
+    permission_classes = _reader_permissions()
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilterSet
     queryset = AuditEvent.objects.order_by("seq")
@@ -124,8 +131,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 class CheckpointViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Signed checkpoints (C2SP tlog-checkpoint notes), newest first."""
 
-    permission_classes = [HasScope]
-    required_scopes = {"list": READ, "latest": READ, "export": READ}
+    permission_classes = _reader_permissions()
     serializer_class = CheckpointSerializer
     queryset = Checkpoint.objects.order_by("-size")
 
@@ -138,8 +144,9 @@ class CheckpointViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type
             raise NotFound("No checkpoint has been signed yet.")
         return Response(self.get_serializer(checkpoint).data)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    @action(detail=False, methods=["get"])
+    # A plain array of note texts: what ``govctl verify log`` reads (README, "offline verification").
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "string"}}})
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def export(self, request: Request) -> Response:
         """Every signed note, oldest first: keep this file outside the service (``govctl verify log``)."""
         return Response(list(Checkpoint.objects.order_by("size").values_list("note", flat=True)))
@@ -148,8 +155,7 @@ class CheckpointViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type
 class ConsistencyProofView(APIView):
     """RFC 6962 consistency proof between two tree sizes (``?first=M&second=N``)."""
 
-    permission_classes = [HasScope]
-    required_scopes = {"GET": READ}
+    permission_classes = _reader_permissions()
 
     @extend_schema(
         parameters=[
@@ -177,8 +183,7 @@ class ConsistencyProofView(APIView):
 class AuditExportView(APIView):
     """The whole log as JSON lines ``{seq, canonical (base64), leaf_hash}``, streamed."""
 
-    permission_classes = [HasScope]
-    required_scopes = {"GET": READ}
+    permission_classes = _reader_permissions()
 
     @extend_schema(responses={(200, "application/x-ndjson"): OpenApiTypes.STR})
     def get(self, request: Request) -> StreamingHttpResponse:

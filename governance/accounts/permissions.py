@@ -25,13 +25,16 @@ class HasScope(BasePermission):
             return False
         if not _has_handler(request, view):
             return True  # let DRF answer 405 Method Not Allowed rather than a misleading 403
-        scope = required_scope(request, view)
+        scope = self.scope_for(request, view)
         if scope is None:
             return False
         if not principal_for_request(request).has_scope(scope):
             self.message = f"This needs the {scope.value} scope."
             return False
         return True
+
+    def scope_for(self, request: Any, view: Any) -> Scope | None:
+        return required_scope(request, view)
 
 
 def required_scope(request: Any, view: Any) -> Scope | None:
@@ -48,3 +51,10 @@ def _has_handler(request: Any, view: Any) -> bool:
     if action_map is not None:
         return method in action_map
     return hasattr(view, method)
+
+
+class CanReadAuditLog(HasScope):
+    """The audit API's permission (``AUDIT_API_READ_PERMISSION``): every action needs ``audit:read``."""
+
+    def scope_for(self, request: Any, view: Any) -> Scope | None:
+        return Scope.AUDIT_READ

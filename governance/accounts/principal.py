@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from audit.actor import command_actor
 from governance.accounts.roles import ROLES, Role, Scope
 
 if TYPE_CHECKING:
@@ -113,13 +114,8 @@ def _system(ident: str, label: str) -> Principal:
 def cli_principal(command: str) -> Principal:
     """Management commands act with the operator's shell access; the audit log names the command
     and the OS user who ran it."""
-    import getpass
-
-    try:
-        os_user = getpass.getuser()
-    except (KeyError, OSError):
-        os_user = "unknown"
-    return _system(f"cli:{command}", f"{os_user} via manage.py {command}")
+    actor = command_actor(command)
+    return _system(actor.ident, actor.label)
 
 
 def worker_principal(task: str) -> Principal:

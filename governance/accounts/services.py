@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_append
+from governance.accounts import events
 from governance.accounts.models import ApiKey, Membership, Team
 from governance.accounts.principal import Principal
 from governance.accounts.roles import ADMIN_MODEL_PERMISSIONS, MACHINE_SCOPES, Role, Scope
@@ -51,7 +52,7 @@ def team_create(*, actor: Principal, slug: str, name: str, description: str = ""
     team = Team(slug=slug, name=name, description=description)
     team.full_clean()
     team.save()
-    audit_append(actor=actor, action="team.create", target=team, payload={"slug": slug, "name": name})
+    audit_append(actor=actor, action=events.TEAM_CREATE, target=team, payload={"slug": slug, "name": name})
     return team
 
 
@@ -62,7 +63,7 @@ def membership_add(*, actor: Principal, team: Team, user_id: int) -> Membership:
         raise PermissionDeniedError("Changing team membership needs the teams:admin scope.")
     membership, created = Membership.objects.get_or_create(team=team, user_id=user_id)
     if created:
-        audit_append(actor=actor, action="team.member_add", target=team, payload={"user_id": user_id})
+        audit_append(actor=actor, action=events.TEAM_MEMBER_ADD, target=team, payload={"user_id": user_id})
     return membership
 
 
@@ -119,7 +120,7 @@ def api_key_create(
     key.save()
     audit_append(
         actor=actor,
-        action="api_key.create",
+        action=events.API_KEY_CREATE,
         target=key,
         payload={"name": name, "team": team.slug, "scopes": key.scopes, "expires_at": key.expires_at},
     )
@@ -134,5 +135,7 @@ def api_key_revoke(*, actor: Principal, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        audit_append(actor=actor, action="api_key.revoke", target=api_key, payload={"name": api_key.name})
+        audit_append(
+            actor=actor, action=events.API_KEY_REVOKE, target=api_key, payload={"name": api_key.name}
+        )
     return api_key

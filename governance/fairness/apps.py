@@ -6,3 +6,6 @@ class FairnessConfig(AppConfig):
 
     name = "governance.fairness"
     label = "fairness"
+
+    def ready(self) -> None:
+        from governance.fairness import events  # noqa: F401  (declares this app's audit actions)

@@ -21,7 +21,7 @@ from audit.services import audit_append
 from governance.accounts.principal import Principal, worker_principal
 from governance.accounts.roles import Scope
 from governance.core.exceptions import PermissionDeniedError
-from governance.fairness import jobs
+from governance.fairness import events, jobs
 from governance.fairness.engine import FairnessInputError
 from governance.fairness.models import BiasReport, FairnessCheck, FairnessChunk
 from governance.inventory.models import ModelVersion
@@ -62,7 +62,7 @@ def fairness_check_create(
     )
     audit_append(
         actor=actor,
-        action="fairness_check.create",
+        action=events.FAIRNESS_CHECK_CREATE,
         target=check,
         payload={
             "model_version_id": model_version.pk,
@@ -184,7 +184,7 @@ def _report_if_complete(check_id: int, actor: Principal) -> BiasReport | None:
         report.save()
         event = audit_append(
             actor=actor,
-            action="bias_report.create",
+            action=events.BIAS_REPORT_CREATE,
             target=report,
             payload={
                 "fairness_check_id": check.pk,
@@ -240,7 +240,7 @@ def _fail_locked(check: FairnessCheck, *, message: str, field: str) -> None:
     check.save(update_fields=["status", "error", "error_field", "finished_at"])
     audit_append(
         actor=worker_principal("fairness"),
-        action="fairness_check.fail",
+        action=events.FAIRNESS_CHECK_FAIL,
         target=check,
         payload={"error": message, "field": field},
     )

@@ -6,3 +6,6 @@ class InventoryConfig(AppConfig):
 
     name = "governance.inventory"
     label = "inventory"
+
+    def ready(self) -> None:
+        from governance.inventory import events  # noqa: F401  (declares this app's audit actions)

@@ -18,7 +18,7 @@ from audit.services import audit_append
 from governance.accounts.principal import Principal
 from governance.core.exceptions import ApplicationError
 from governance.core.uris import local_path
-from governance.inventory import lifecycle
+from governance.inventory import events, lifecycle
 from governance.inventory.models import ArtifactHashJob, ModelVersion
 from governance.inventory.services import _require_write
 
@@ -36,7 +36,7 @@ def artifact_hash_request(*, actor: Principal, model_version: ModelVersion) -> A
     _require_write(actor, mv.model.team_id, "this model version")
     artifact_local_path(mv.artifact_uri)
     job = ArtifactHashJob.objects.create(model_version=mv, requested_by=actor.ident)
-    audit_append(actor=actor, action="artifact.hash_requested", target=mv, payload={"job_id": job.pk})
+    audit_append(actor=actor, action=events.ARTIFACT_HASH_REQUESTED, target=mv, payload={"job_id": job.pk})
     transaction.on_commit(lambda: artifact_hash.delay(job.pk))
     return job
 
@@ -74,7 +74,7 @@ def _record(job_id: int, actor: Principal, path: Path, manifest: Any) -> Artifac
     if mv.artifact_digest and mv.artifact_digest != digest:
         audit_append(
             actor=actor,
-            action="artifact.digest_mismatch",
+            action=events.ARTIFACT_DIGEST_MISMATCH,
             target=mv,
             payload={"job_id": job.pk, "declared": mv.artifact_digest, "computed": digest},
         )
@@ -92,7 +92,7 @@ def _record(job_id: int, actor: Principal, path: Path, manifest: Any) -> Artifac
         mv.save(update_fields=["artifact_digest", "updated_at"])
     event = audit_append(
         actor=actor,
-        action="artifact.hashed",
+        action=events.ARTIFACT_HASHED,
         target=mv,
         payload={
             "job_id": job.pk,
@@ -119,7 +119,7 @@ def _fail(job_id: int, actor: Principal, error: str) -> ArtifactHashJob:
         job = ArtifactHashJob.objects.select_for_update().get(pk=job_id)
         audit_append(
             actor=actor,
-            action="artifact.hash_failed",
+            action=events.ARTIFACT_HASH_FAILED,
             target=job.model_version,
             payload={"job_id": job.pk, "error": error},
         )

@@ -12,18 +12,6 @@ class RiskTier(models.TextChoices):
     PROHIBITED = "prohibited", "Prohibited practice (Art. 5)"
 
 
-class ModelVersionStatus(models.TextChoices):
-    """Lifecycle of a model version (see lifecycle.py for the legal transitions)."""
-
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted for approval"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    DEPLOYED = "deployed", "Deployed"
-    RETIRED = "retired", "Retired"
-    EXPIRED = "expired", "Approval expired"
-
-
 class LawfulBasis(models.TextChoices):
     """GDPR Art. 6(1) lawful bases for processing personal data."""
 

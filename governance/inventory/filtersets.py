@@ -7,7 +7,8 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from governance.inventory.choices import ModelVersionStatus, RiskTier
+from governance.inventory import lifecycle
+from governance.inventory.choices import RiskTier
 from governance.inventory.models import Dataset, DatasetVersion, ModelCard, ModelVersion, RegisteredModel
 
 
@@ -35,7 +36,7 @@ class RegisteredModelFilterSet(django_filters.FilterSet):
 class ModelVersionFilterSet(django_filters.FilterSet):
     model = django_filters.CharFilter(field_name="model__name")
     team = django_filters.CharFilter(field_name="model__team__slug")
-    status = django_filters.MultipleChoiceFilter(choices=ModelVersionStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=lifecycle.CHOICES)
     risk_tier = django_filters.ChoiceFilter(field_name="model__risk_tier", choices=RiskTier.choices)
 
     class Meta:

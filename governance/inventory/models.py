@@ -16,7 +16,6 @@ from governance.inventory.choices import (
     Art9Condition,
     DatasetUsage,
     LawfulBasis,
-    ModelVersionStatus,
     RiskTier,
     SpecialCategory,
 )
@@ -60,8 +59,10 @@ class RegisteredModel(models.Model):
 class ModelVersion(models.Model):
     """One trained artifact of a model. Frozen once submitted: a change means a new version.
 
-    ``save()`` refuses illegal status transitions and changes to frozen fields, so no path (API,
-    admin, shell, task) can rewrite what reviewers approved.
+    ``save()`` refuses illegal status transitions, status changes made outside
+    ``model_version_transition`` (which audits them) and changes to frozen fields; on PostgreSQL a
+    trigger refuses the same for ``QuerySet.update()`` and raw SQL. No path (API, admin, shell,
+    task) can rewrite what reviewers approved.
     """
 
     model = models.ForeignKey(RegisteredModel, on_delete=models.PROTECT, related_name="versions")
@@ -78,7 +79,7 @@ class ModelVersion(models.Model):
     training_run_ref = models.CharField(max_length=500, blank=True)
     metrics = models.JSONField(default=dict, blank=True, validators=[validate_json_safe, validate_metrics])
     status = models.CharField(
-        max_length=20, choices=ModelVersionStatus.choices, default=ModelVersionStatus.DRAFT, editable=False
+        max_length=20, choices=lifecycle.CHOICES, default=lifecycle.DRAFT, editable=False
     )
     datasets: models.ManyToManyField[DatasetVersion, ModelVersionDataset] = models.ManyToManyField(
         "DatasetVersion", through="ModelVersionDataset", related_name="model_versions"
@@ -92,7 +93,8 @@ class ModelVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["model", "version"], name="modelversion_unique_label"),
             models.CheckConstraint(
-                condition=models.Q(status__in=ModelVersionStatus.values), name="modelversion_status_valid"
+                condition=models.Q(status__in=[s.value for s in lifecycle.Status]),
+                name="modelversion_status_valid",
             ),
         ]
 
@@ -121,8 +123,13 @@ class ModelVersion(models.Model):
                 raise ValidationError({"status": "A new model version starts as a draft."})
             return
         old_status = loaded.get("status", self.status)
-        if old_status != self.status and not lifecycle.can_transition(old_status, self.status):
-            raise ValidationError({"status": f"Illegal transition {old_status} -> {self.status}."})
+        if old_status != self.status:
+            if not lifecycle.can_transition(old_status, self.status):
+                raise ValidationError({"status": f"Illegal transition {old_status} -> {self.status}."})
+            if not getattr(self, "_transition_in_service", False):
+                raise ValidationError(
+                    {"status": "Status changes go through model_version_transition, which audits them."}
+                )
         if not lifecycle.is_editable(old_status):
             changed = [f for f in lifecycle.FROZEN_FIELDS if f in loaded and loaded[f] != getattr(self, f)]
             if changed:

@@ -20,7 +20,7 @@ from governance.accounts.models import Team
 from governance.accounts.principal import Principal
 from governance.accounts.roles import Scope
 from governance.core.exceptions import ConflictError, PermissionDeniedError
-from governance.inventory import lifecycle
+from governance.inventory import events, lifecycle
 from governance.inventory.models import (
     Dataset,
     DatasetVersion,
@@ -132,7 +132,9 @@ def registered_model_create(
         created_by=actor.ident,
     )
     _save_new(model, "name", "A model with this name already exists.")
-    audit_append(actor=actor, action="model.create", target=model, payload={"after": model_snapshot(model)})
+    audit_append(
+        actor=actor, action=events.MODEL_CREATE, target=model, payload={"after": model_snapshot(model)}
+    )
     return model
 
 
@@ -147,7 +149,7 @@ def registered_model_update(*, actor: Principal, model: RegisteredModel, **chang
     model.updated_at = timezone.now()
     model.full_clean()
     model.save(update_fields=[*diff, "updated_at"])
-    audit_append(actor=actor, action="model.update", target=model, payload={"changes": diff})
+    audit_append(actor=actor, action=events.MODEL_UPDATE, target=model, payload={"changes": diff})
     return model
 
 
@@ -186,7 +188,7 @@ def model_version_create(
     links = [_link_dataset(actor, mv, dv, usage) for dv, usage in datasets or []]
     audit_append(
         actor=actor,
-        action="model_version.create",
+        action=events.MODEL_VERSION_CREATE,
         target=mv,
         payload={
             "after": model_snapshot(mv),
@@ -225,7 +227,7 @@ def model_version_update(*, actor: Principal, model_version: ModelVersion, **cha
     mv.full_clean()
     mv.save(update_fields=[*diff, "updated_at"])
     mv.refresh_loaded_state()
-    audit_append(actor=actor, action="model_version.update", target=mv, payload={"changes": diff})
+    audit_append(actor=actor, action=events.MODEL_VERSION_UPDATE, target=mv, payload={"changes": diff})
     return mv
 
 
@@ -247,7 +249,7 @@ def model_version_link_dataset(
     link = _link_dataset(actor, mv, dataset_version, usage)
     audit_append(
         actor=actor,
-        action="model_version.link_dataset",
+        action=events.MODEL_VERSION_LINK_DATASET,
         target=mv,
         payload={"dataset_version_id": dataset_version.pk, "usage": usage},
     )
@@ -283,7 +285,7 @@ def model_card_create(
     card.save(force_insert=True)
     event = audit_append(
         actor=actor,
-        action="model_card.create",
+        action=events.MODEL_CARD_CREATE,
         target=card,
         payload={
             "model_version_id": mv.pk,
@@ -346,7 +348,7 @@ def dataset_create(*, actor: Principal, team: Team, name: str, description: str 
     dataset = Dataset(team=team, name=name, description=description, created_by=actor.ident)
     _save_new(dataset, "name", f"Team {team.slug} already has a dataset {name!r}.")
     audit_append(
-        actor=actor, action="dataset.create", target=dataset, payload={"after": model_snapshot(dataset)}
+        actor=actor, action=events.DATASET_CREATE, target=dataset, payload={"after": model_snapshot(dataset)}
     )
     return dataset
 
@@ -362,7 +364,7 @@ def dataset_version_create(*, actor: Principal, dataset: Dataset, **fields: Any)
     dv = DatasetVersion(dataset=dataset, created_by=actor.ident, **fields)
     _save_new(dv, "version", f"Dataset {dataset} already has a version {fields.get('version')!r}.")
     audit_append(
-        actor=actor, action="dataset_version.create", target=dv, payload={"after": model_snapshot(dv)}
+        actor=actor, action=events.DATASET_VERSION_CREATE, target=dv, payload={"after": model_snapshot(dv)}
     )
     return dv
 
@@ -379,7 +381,7 @@ def dataset_version_update(
         return dv
     dv.full_clean()
     dv.save(update_fields=list(diff))
-    audit_append(actor=actor, action="dataset_version.update", target=dv, payload={"changes": diff})
+    audit_append(actor=actor, action=events.DATASET_VERSION_UPDATE, target=dv, payload={"changes": diff})
     return dv
 
 
@@ -407,7 +409,7 @@ def dataset_version_phi_reads_record(
     if ids:
         audit_append(
             actor=actor,
-            action="phi.read",
+            action=events.PHI_READ,
             target_type="inventory.datasetversion",
             target_id=",".join(map(str, ids))[:100],
             payload={"dataset_version_ids": ids, "channel": channel},

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from audit.actor import command_actor
 from audit.signing import signing_key_rotate
-from governance.accounts.principal import cli_principal
 
 
 class Command(BaseCommand):
@@ -17,5 +17,5 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="scheduled rotation", help="Recorded in the audit log.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        key = signing_key_rotate(actor=cli_principal("signing_key_rotate"), reason=options["reason"])
+        key = signing_key_rotate(actor=command_actor("signing_key_rotate"), reason=options["reason"])
         self.stdout.write(f"Active signing key: {key.key_id}")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from audit.services import audit_append
+from governance.accounts.events import AUTH_LOGIN, AUTH_LOGIN_FAILED
 from governance.accounts.principal import Principal, principal_for_user
 
 
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit_append(
         actor=principal_for_user(user),
-        action="auth.login",
+        action=AUTH_LOGIN,
         target=user,
         payload={"path": getattr(request, "path", "")},
     )
@@ -22,7 +23,7 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
     actor = Principal(kind="anonymous", ident="anonymous", label=attempted or "anonymous", scopes=frozenset())
     audit_append(
         actor=actor,
-        action="auth.login_failed",
+        action=AUTH_LOGIN_FAILED,
         target_type="auth.user",
         target_id=attempted,
         payload={"path": getattr(request, "path", "")},
