@@ -27,8 +27,8 @@ from audit.pure.merkle import (
     verify_inclusion,
 )
 
-# /work/shared is a sibling of the repository root; the vectors are transparency-dev/merkle's testdata.
-VECTORS_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "merkle-vectors"
+# transparency-dev/merkle's testdata, checked in with its licence (see tests/data/merkle-vectors/SOURCE.md).
+VECTORS_DIR = Path(__file__).resolve().parents[1] / "data" / "merkle-vectors"
 
 # The RFC 6962 reference leaves used by transparency-dev (and Certificate Transparency before it);
 # the vectors in directories 0-4 are proofs over prefixes of this tree.
