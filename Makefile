@@ -16,8 +16,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+# model-card-toolkit: the tests read the schema file its wheel ships (the MCT oracle); --no-deps
+# because the package is never imported and its TensorFlow stack is not needed. The stamp also
+# depends on this Makefile so that a changed pin reaches existing virtualenvs.
+$(VENV)/.installed-test: pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps 'model-card-toolkit==2.0.0'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

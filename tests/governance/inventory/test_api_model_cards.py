@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import jsonschema
 import pytest
 from huggingface_hub import ModelCard as HubModelCard
@@ -12,17 +9,9 @@ from huggingface_hub import ModelCard as HubModelCard
 from audit.models import AuditEvent
 from governance.inventory.models import ModelCard, ModelVersion
 from tests.factories import ModelVersionFactory
+from tests.governance.inventory.official_mct_schema import load_official_schema
 
 pytestmark = pytest.mark.django_db
-
-MCT_SCHEMA = (
-    Path(__file__).resolve().parents[3]
-    / ".."
-    / "shared"
-    / "data"
-    / "model-card-toolkit"
-    / ("model_card.schema.v0.0.2.json")
-)
 
 CARD = {
     "model_details": {
@@ -88,7 +77,7 @@ def test_mct_export_validates_against_the_toolkit_schema(client_for, alice, draf
     response = client.get(f"/api/v1/model-cards/{card['id']}/export?format=mct")
     assert response.status_code == 200
     exported = response.json()
-    jsonschema.Draft7Validator(json.loads(MCT_SCHEMA.read_text())).validate(exported)
+    jsonschema.Draft7Validator(load_official_schema()).validate(exported)
     assert exported["model_details"]["licenses"] == [{"identifier": "Apache-2.0"}]
     assert exported["considerations"]["limitations"] == [{"description": "Thin credit files"}]
 

@@ -2,16 +2,15 @@
 
 Oracles: the published MCT schema validated with jsonschema directly, and
 ``huggingface_hub.ModelCard`` parsing our README text (constructed from the string;
-``ModelCard.load`` would go to the network). The schema file is read from the shared checkout by
-tests only, never copied: the service validates with its own ``card_schema``, which
-``test_modelcard_schema.py`` compares with this file.
+``ModelCard.load`` would go to the network). The schema file is read from the pinned
+``model-card-toolkit`` wheel by tests only (``official_mct_schema``), never copied: the service
+validates with its own ``card_schema``, which ``test_modelcard_schema.py`` compares with this file.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,15 +35,7 @@ from governance.inventory.modelcards.mct import (
     card_to_mct,
     normalize_mct,
 )
-
-SCHEMA_PATH = (
-    Path(__file__).resolve().parents[3]
-    / ".."
-    / "shared"
-    / "data"
-    / "model-card-toolkit"
-    / "model_card.schema.v0.0.2.json"
-)
+from tests.governance.inventory.official_mct_schema import load_official_schema
 
 RICH_CARD: CardDocument = {
     "schema_version": "0.0.2",
@@ -214,14 +205,6 @@ classifier = pipeline("text-classification", model="bert-base-uncased-imdb-senti
 }
 ```
 """
-
-
-def load_official_schema() -> dict[str, Any]:
-    """The toolkit's published schema. A missing file is an error, never a skip: without it the
-    exports below would be checked against nothing but our own schema."""
-    assert SCHEMA_PATH.is_file(), f"official MCT schema missing: {SCHEMA_PATH.resolve()}"
-    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return schema
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """Our MCT v0.0.2 schema (``card_schema``) against the Model Card Toolkit's published file.
 
 The service validates with a schema written in our own code, so it needs no file at runtime. These
-tests are what keeps it honest: they read the official ``model_card.schema.v0.0.2.json`` from the
-shared checkout (tests may read it; nothing is copied into the repository) and compare in two ways.
+tests are what keeps it honest: they read the official ``model_card.schema.json`` (v0.0.2) from the
+pinned ``model-card-toolkit`` wheel (``official_mct_schema``: read as data, never imported; nothing
+is copied into the repository) and compare in two ways.
 
 * **Structure**: with ``$ref``s inlined and descriptions/titles dropped, the official schema and ours
   are the same tree: same fields, JSON types, ``format``s, license ``oneOf`` and closed top level.
@@ -54,9 +55,11 @@ from governance.inventory.modelcards.card_schema import MCT_DOCUMENT_SCHEMA, sec
 from governance.inventory.modelcards.document import MCT_SECTIONS, validate_mct_sections
 from governance.inventory.modelcards.errors import CardIssue
 from governance.inventory.modelcards.mct import card_from_mct, card_to_mct
-from tests.governance.inventory.test_modelcard_interchange import RICH_CARD, SCHEMA_PATH, load_official_schema
+from tests.governance.inventory.official_mct_schema import load_official_schema, official_schema_path
+from tests.governance.inventory.test_modelcard_interchange import RICH_CARD
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+SIBLING_DATA = "/".join(("shared", "data"))  # the old location of the schema, outside the repository
 PACKAGE_DIR = REPO_ROOT / "governance" / "inventory" / "modelcards"
 
 Json = Any
@@ -311,9 +314,11 @@ def _covered_schema_paths() -> set[tuple[str, ...]]:
 
 
 def test_official_schema_file_is_present() -> None:
-    """Fails (never skips) without the shared checkout: the comparisons need the real file."""
-    assert SCHEMA_PATH.is_file(), f"official MCT schema missing: {SCHEMA_PATH.resolve()}"
+    """Fails (never skips) without the pinned wheel: the comparisons need the real file."""
+    schema_path = official_schema_path()
+    assert schema_path.is_file(), f"official MCT schema missing: {schema_path.resolve()}"
     official = _official()
+    assert "model_card_toolkit" not in sys.modules, "read as data; importing needs TensorFlow"
     assert official["$schema"] == "http://json-schema.org/draft-07/schema#"
     assert tuple(official["properties"]) == ("schema_version", *MCT_SECTIONS)
 
@@ -333,8 +338,9 @@ def test_our_schema_is_draft7_plain_json_and_self_contained() -> None:
 
 
 def test_runtime_reads_no_schema_file() -> None:
-    """Import, validate, export and import with any attempt to open the MCT schema file, or anything
-    under ``shared/data``, turned into an error: what a deployment without the checkout sees."""
+    """Import, validate, export and import with any attempt to open the MCT schema file (wherever it
+    lies), or anything in a ``shared`` data folder, turned into an error: what a deployment without
+    the toolkit or the test data sees."""
     code = """
 import os, sys
 def guard(event, args):
@@ -360,7 +366,7 @@ print("ok")
     assert not list(PACKAGE_DIR.glob("*.json")), "no schema data file belongs in the package"
     for source in PACKAGE_DIR.glob("*.py"):
         text = source.read_text(encoding="utf-8")
-        assert "shared/data" not in text and '"shared"' not in text, source
+        assert SIBLING_DATA not in text and '"shared"' not in text, source
 
 
 # --- structure ------------------------------------------------------------------------------------
