@@ -22,7 +22,7 @@ from governance.core.exceptions import ApplicationError
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "urn:modelops-governance:problem:"
 
-_TITLES = {
+PROBLEM_TITLES = {
     400: "Malformed request",
     401: "Authentication required",
     403: "Permission denied",
@@ -47,7 +47,7 @@ def problem_response(
     """Build a problem+json response; ``errors`` items are ``{field, message, code}``."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
-        "title": _TITLES.get(status_code, "Error"),
+        "title": PROBLEM_TITLES.get(status_code, "Error"),
         "status": status_code,
         "detail": detail,
         "errors": errors or [],
