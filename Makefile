@@ -47,8 +47,10 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
+## Every benchmark at modest sizes, one table (bench/README.md); larger sizes: make bench BENCH_ARGS="--help".
+BENCH_ARGS ?=
 bench: install-test
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

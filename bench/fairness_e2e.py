@@ -2,28 +2,34 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.fairness_e2e                               # 1e7 rows, Parquet and CSV
+    .venv/bin/python -m bench.fairness_e2e                                  # 1e7 rows, 5 rounds
     .venv/bin/python -m bench.fairness_e2e --rows 100000000 --parquet-only  # the 100M-row memory check
-    .venv/bin/python -m bench.fairness_e2e --rows 1000000 --repeat 5 --weights
+    .venv/bin/python -m bench.fairness_e2e --rows 1000000 --rounds 7 --weights
 
 It writes one Parquet and one CSV file with the same rows (two dictionary-encoded sensitive features,
-0/1 labels and predictions, a score; optionally a weight), generated batch by batch so that even 1e8 rows
-never sit in memory. Then, each in a fresh subprocess so that the peak RSS belongs to that one run:
+0/1 labels and predictions, a score, a column the check does not read; optionally a weight), generated
+batch by batch so that even 1e8 rows never sit in memory. Then, in each round and each in a fresh
+subprocess (so that the peak RSS belongs to that one run; every run first reads a 10,000-row warm-up
+file, untimed):
 
-* ``reader``: ``count_file`` + ``analyze`` (y_true, y_pred, score and both sensitive features; the score
-  adds per-group histograms for AUC/KS), with ``count_file``'s default worker threads;
-* ``limit``: the raw read of the same columns alone: ``pyarrow.parquet.read_table(columns=...)`` (all
-  threads), or for CSV Arrow's streaming CSV reader with the reader's column types;
-* ``baseline``: only the imports, so the reader's own memory is the difference.
+* ``reader`` (measured): ``count_file`` + ``analyze`` (y_true, y_pred, score and both sensitive features;
+  the score adds per-group histograms for AUC/KS), with ``count_file``'s default worker threads;
+* the raw reads of the same five columns, nothing else, which the reader is compared to:
+  Parquet ``pyarrow.parquet.read_table(columns=..., use_threads=True)``; CSV
+  ``pyarrow.csv.read_csv(..., ReadOptions(use_threads=True))`` and
+  ``pyarrow.csv.open_csv(..., ReadOptions(use_threads=False))`` iterated to the end, both with the
+  reader's column types (dictionary-encoded strings, float64 score);
+* once, only the imports, so the reader's own memory is the difference.
 
-It prints the median (and best) seconds of ``--repeat`` runs, rows/s, the reader's fraction of the raw
-read speed, and peak RSS. The project's targets: >= 20 M rows/s end to end from Parquet on 2 cores, and a
-100M-row Parquet check under 1 GiB peak RSS. It exits 1 if the Parquet and CSV count tables differ.
+One table row per (format, baseline): median [min-max] seconds of both and of the per-round ratio, and
+peak RSS. The project's targets: >= 20 M rows/s end to end from Parquet on 2 cores, and a 100M-row
+Parquet check under 1 GiB peak RSS. It exits 1 if the Parquet and CSV count tables differ.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -37,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bench.report import MIN_ROUNDS, Figure, emit, progress
 
 GENERATE_BATCH = 1 << 20
 """Rows generated and written at a time (also the Parquet row-group size)."""
@@ -119,6 +127,7 @@ def measure(kind: str, fmt: str, path: str, weights: bool) -> dict[str, Any]:
     text = pa.dictionary(pa.int32(), pa.string())
     numeric = {columns.score, columns.sample_weight}
     csv_types = {name: pa.float64() if name in numeric else text for name in columns.needed}
+    convert = pcsv.ConvertOptions(include_columns=list(columns.needed), column_types=csv_types)
 
     def run(source: str) -> dict[str, Any]:
         result: dict[str, Any] = {"kind": kind, "format": fmt}
@@ -131,17 +140,23 @@ def measure(kind: str, fmt: str, path: str, weights: bool) -> dict[str, Any]:
             result["rows"] = table.n_rows
             result["table"] = table.to_dict()
             result["groups"] = len(report["intersection"]["groups"])
-        elif fmt == "parquet":
-            result["rows"] = pq.read_table(source, columns=list(columns.needed)).num_rows
-        else:
+        elif kind == "read_table":
+            result["rows"] = pq.read_table(source, columns=list(columns.needed), use_threads=True).num_rows
+        elif kind == "read_csv":
+            result["rows"] = pcsv.read_csv(
+                source,
+                read_options=pcsv.ReadOptions(use_threads=True),
+                convert_options=convert,
+            ).num_rows
+        elif kind == "open_csv":
             reader = pcsv.open_csv(
                 source,
-                read_options=pcsv.ReadOptions(block_size=4 * MIB),
-                convert_options=pcsv.ConvertOptions(
-                    include_columns=list(columns.needed), column_types=csv_types
-                ),
+                read_options=pcsv.ReadOptions(use_threads=False, block_size=4 * MIB),
+                convert_options=convert,
             )
             result["rows"] = sum(batch.num_rows for batch in reader)
+        else:
+            raise ValueError(kind)
         result["seconds"] = time.perf_counter() - started
         return result
 
@@ -173,21 +188,36 @@ def run_measurement(kind: str, fmt: str, path: Path, weights: bool) -> dict[str,
     return dict(json.loads(output.strip().splitlines()[-1]))
 
 
+BASELINES = {
+    "parquet": {"read_table": "pyarrow.parquet.read_table (multithreaded)"},
+    "csv": {
+        "read_csv": "pyarrow.csv.read_csv (multithreaded)",
+        "open_csv": "pyarrow.csv.open_csv streaming (single thread)",
+    },
+}
+"""Per format: raw reads of the same columns (the reader's column types) that the reader is compared to."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (median shown)")
+    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS, help="timed rounds of every measurement")
     parser.add_argument("--parquet-only", action="store_true", help="skip the CSV file (e.g. at 1e8 rows)")
     parser.add_argument("--weights", action="store_true", help="add a sample-weight column to the check")
     parser.add_argument("--dir", type=Path, default=None, help="where to write the files (default: temp)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files (and reuse them)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="one JSON figure a line (for python -m bench)")
     parser.add_argument(
-        "--measure", choices=["reader", "limit", "baseline", "generate"], help=argparse.SUPPRESS
+        "--measure",
+        choices=["reader", "read_table", "read_csv", "open_csv", "baseline", "generate"],
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--format", choices=["parquet", "csv"], default="parquet", help=argparse.SUPPRESS)
     parser.add_argument("--path", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     if args.measure:
         if args.measure == "baseline":
@@ -203,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(json.dumps(measure(args.measure, args.format, args.path, args.weights)))
         return 0
+
+    from governance.fairness.reader.counting import DEFAULT_WORKERS
 
     directory = Path(args.dir or tempfile.mkdtemp(prefix="fairness-e2e-"))
     directory.mkdir(parents=True, exist_ok=True)
@@ -223,50 +255,59 @@ def main(argv: list[str] | None = None) -> int:
         ]
         command += ["--seed", str(args.seed), "--path", os.pathsep.join(str(p) for p in paths.values())]
         subprocess.run(command + (["--weights"] if args.weights else []), check=True)
-    print(
-        f"rows={args.rows:,} cores={os.cpu_count()} weights={args.weights} repeat={args.repeat} "
-        f"files ready in {time.perf_counter() - started:.1f}s: "
-        + ", ".join(f"{fmt} {paths[fmt].stat().st_size / MIB:,.0f} MiB" for fmt in formats),
-        flush=True,
+    progress(
+        f"fairness_e2e: rows={args.rows:,} cores={os.cpu_count()} weights={args.weights} "
+        f"rounds={args.rounds}; files ready in {time.perf_counter() - started:.1f}s: "
+        + ", ".join(f"{fmt} {paths[fmt].stat().st_size / MIB:,.0f} MiB" for fmt in formats)
     )
-    baseline = run_measurement("baseline", "parquet", paths["parquet"], args.weights)["max_rss"]
-    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(f"peak RSS of the imports alone: {baseline / MIB:,.0f} MiB (this driver: {parent / MIB:,.0f} MiB)")
-    columns = ("format", "run", "median s", "best s", "M rows/s", "vs raw read", "peak RSS")
-    print("{:<8} {:<8} {:>9} {:>8} {:>9} {:>11} {:>11}".format(*columns))
+    imports_rss = run_measurement("baseline", "parquet", paths["parquet"], args.weights)["max_rss"]
+    threads = max(1, min(DEFAULT_WORKERS, os.cpu_count() or 1))
+    figures: list[Figure] = []
     tables: dict[str, Any] = {}
     for fmt in formats:
-        results: dict[str, list[dict[str, Any]]] = {"limit": [], "reader": []}
-        for _ in range(args.repeat):  # interleaved, so machine drift hits both alike
-            for kind in ("limit", "reader"):
+        kinds = ["reader", *BASELINES[fmt]]
+        results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+        for round_ in range(args.rounds):  # interleaved, so machine drift hits all alike
+            for kind in kinds:
                 results[kind].append(run_measurement(kind, fmt, paths[fmt], args.weights))
-        limit_median = statistics.median(r["seconds"] for r in results["limit"])
-        for kind in ("limit", "reader"):
-            runs = results[kind]
-            median = statistics.median(r["seconds"] for r in runs)
-            best = min(r["seconds"] for r in runs)
-            rss = max(r["max_rss"] for r in runs)
-            hwm = max(r["vm_hwm"] or 0 for r in runs)
-            assert all(r["rows"] == args.rows for r in runs), runs
-            ratio = f"{limit_median / median:>11.0%}" if kind == "reader" else f"{'(1.0)':>11}"
-            name = "raw read" if kind == "limit" else "reader"
-            print(
-                f"{fmt:<8} {name:<8} {median:>9.3f} {best:>8.3f} {args.rows / median / 1e6:>9.1f} "
-                f"{ratio} {rss / MIB:>7,.0f} MiB" + (f" (VmHWM {hwm / MIB:,.0f} MiB)" if hwm else ""),
-                flush=True,
+            progress(
+                f"fairness_e2e {fmt} round {round_ + 1}/{args.rounds}: "
+                + ", ".join(f"{kind} {results[kind][-1]['seconds']:.3f}s" for kind in kinds)
             )
+        for kind, runs in results.items():
+            assert all(r["rows"] == args.rows for r in runs), (kind, runs)
         reader_runs = results["reader"]
+        reader_seconds = [r["seconds"] for r in reader_runs]
+        reader_rss = max(r["max_rss"] for r in reader_runs)
         count_median = statistics.median(r["count_seconds"] for r in reader_runs)
-        print(
-            f"{'':<8} (reader: count_file {count_median:.3f}s median, analyze the rest; "
-            f"{reader_runs[0]['groups']} intersectional groups)"
-        )
         tables[fmt] = reader_runs[0]["table"]
+        for kind, name in BASELINES[fmt].items():
+            baseline_rss = max(r["max_rss"] for r in results[kind])
+            figures.append(
+                Figure(
+                    benchmark=f"fairness check end to end, {fmt}",
+                    size=f"{args.rows:,} rows, {reader_runs[0]['groups']} groups",
+                    measured=f"count_file ({threads} threads) + analyze",
+                    baseline=name,
+                    measured_seconds=reader_seconds,
+                    baseline_seconds=[r["seconds"] for r in results[kind]],
+                    check=(
+                        f"count_file alone {count_median:.3f} s; peak RSS {reader_rss / MIB:,.0f} MiB vs "
+                        f"{baseline_rss / MIB:,.0f} MiB (imports alone {imports_rss / MIB:,.0f} MiB)"
+                    ),
+                    extra={
+                        "rows_per_second_median": args.rows / statistics.median(reader_seconds),
+                        "count_seconds_median": count_median,
+                    },
+                )
+            )
     agree = True
     if len(tables) == 2:
         parquet, csv = tables["parquet"], tables["csv"]
         agree = parquet["rows"] == csv["rows"] and parquet["keys"] == csv["keys"]
-        print(f"Parquet and CSV count tables agree: {'yes' if agree else 'NO'}")
+        verdict = "; Parquet and CSV counts agree" if agree else "; COUNTS DIFFER"
+        figures = [dataclasses.replace(f, check=f.check + verdict) for f in figures]
+    emit(figures, args.json)
     if not args.keep:
         if args.dir is None:
             shutil.rmtree(directory)
