@@ -1,4 +1,4 @@
-"""URL map: admin, API v1 (DESIGN.md contract table), OpenAPI, health."""
+"""URL map: landing page, admin, API v1 (DESIGN.md contract table), OpenAPI, health."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -13,7 +13,12 @@ api_v1 = [
     path("", include("governance.fairness.api.urls")),
 ]
 
+# The admin's "View site" link: the landing page below, which links back to the admin, the API and health.
+admin.site.site_url = "/"
+
 urlpatterns = [
+    path("", core_views.landing, name="landing"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

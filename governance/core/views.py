@@ -1,15 +1,35 @@
-"""Health endpoints and the problem+json fallbacks for errors raised outside DRF views."""
+"""The landing page and favicon, health endpoints, and problem+json fallbacks for errors outside DRF views."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found, server_error
 
 from governance.core.api.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+
+
+@require_safe
+def landing(request: HttpRequest) -> HttpResponse:
+    """Where a bare host name and the admin's "View site" lead: what the service is, and links onward."""
+    context = {
+        "site_name": settings.GOVERNANCE_SITE_NAME,
+        "api_version": settings.SPECTACULAR_SETTINGS["VERSION"],
+    }
+    return render(request, "landing.html", context)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever a page declares (the admin declares none): the SVG icon."""
+    return HttpResponseRedirect(static("governance/favicon.svg"))
 
 
 def alive(request: HttpRequest) -> HttpResponse:
