@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from governance.core.visibility import TeamScopedQuerySet
+
 slug_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{0,62}$", "Use 1-63 lowercase letters, digits and hyphens."
 )
@@ -15,10 +17,13 @@ slug_validator = RegexValidator(
 class Team(models.Model):
     """The unit of ownership: every model and dataset belongs to exactly one team."""
 
+    TEAM_PATH = "id"  # one visibility rule: governance.core.visibility
     slug = models.CharField(max_length=63, unique=True, validators=[slug_validator])
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["slug"]
@@ -30,9 +35,12 @@ class Team(models.Model):
 class Membership(models.Model):
     """A person belongs to a team; what they may do there comes from their roles."""
 
+    TEAM_PATH = "team_id"  # one visibility rule: governance.core.visibility
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "team"], name="membership_unique_user_team")]
@@ -48,6 +56,7 @@ class ApiKey(models.Model):
     add latency to every gate call without adding security. The prefix finds the row.
     """
 
+    TEAM_PATH = "team_id"  # one visibility rule: governance.core.visibility
     name = models.CharField(max_length=100)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="api_keys")
     prefix = models.CharField(max_length=16, unique=True, editable=False)
@@ -60,6 +69,8 @@ class ApiKey(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "name"], name="apikey_unique_team_name")]

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from governance.core.choices import JobStatus
+from governance.core.visibility import TeamScopedQuerySet
 from governance.inventory.models import ModelVersion
 
 
@@ -17,6 +18,7 @@ class FairnessCheck(models.Model):
     redelivered task (worker killed, ``acks_late``) recounts its chunk and nothing is counted twice.
     """
 
+    TEAM_PATH = "model_version__model__team_id"  # one visibility rule: governance.core.visibility
     Status = JobStatus
 
     class Format(models.TextChoices):
@@ -42,6 +44,8 @@ class FairnessCheck(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = TeamScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -52,12 +56,15 @@ class FairnessCheck(models.Model):
 class FairnessChunk(models.Model):
     """One chunk's progress and, once counted, its exact count table (``CountTable.to_dict``)."""
 
+    TEAM_PATH = "fairness_check__model_version__model__team_id"  # one visibility rule: governance.core.visibility
     fairness_check = models.ForeignKey(FairnessCheck, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
     rows_done = models.PositiveBigIntegerField(default=0)
     counts = models.JSONField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["fairness_check", "index"]
@@ -72,6 +79,7 @@ class FairnessChunk(models.Model):
 class BiasReport(models.Model):
     """The signed result of a fairness check: what reviewers read and the deploy gate checks."""
 
+    TEAM_PATH = "model_version__model__team_id"  # one visibility rule: governance.core.visibility
     fairness_check = models.OneToOneField(FairnessCheck, on_delete=models.PROTECT, related_name="report")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="bias_reports")
     config = models.JSONField()
@@ -84,6 +92,8 @@ class BiasReport(models.Model):
     rows = models.PositiveBigIntegerField()
     attestation = models.ForeignKey("audit.Attestation", null=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

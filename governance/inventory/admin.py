@@ -98,7 +98,6 @@ class ModelCardInline(admin.TabularInline):  # type: ignore[type-arg]
 class ModelVersionAdmin(ServiceFormMixin, TeamScopedAdmin):
     """The reviewer's main page: what the artifact is, its card, its data and its status."""
 
-    team_path = "model__team_id"
     list_display = ["__str__", "status", "artifact_digest_short", "framework", "created_at"]
     list_filter = ["status", "model__risk_tier", "model__team", "framework"]
     search_fields = ["model__name", "version", "artifact_digest", "training_run_ref"]
@@ -196,7 +195,6 @@ class ModelCardImportForm(forms.Form):
 class ModelCardAdmin(TeamScopedAdmin):
     """Card revisions are immutable: view, export, or import a new revision."""
 
-    team_path = "model_version__model__team_id"
     list_display = ["__str__", "revision", "created_by", "created_at"]
     list_filter = ["model_version__model__team"]
     search_fields = ["model_version__model__name", "model_version__version"]
@@ -298,7 +296,6 @@ class DatasetAdmin(ServiceFormMixin, TeamScopedAdmin):
 
 @admin.register(DatasetVersion)
 class DatasetVersionAdmin(ServiceFormMixin, TeamScopedAdmin):
-    team_path = "dataset__team_id"
     list_display = [
         "__str__",
         "row_count",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from governance.accounts.models import Team
 from governance.core.choices import JobStatus
+from governance.core.visibility import TeamScopedQuerySet
 from governance.inventory import lifecycle
 from governance.inventory.choices import (
     Art9Condition,
@@ -35,6 +36,7 @@ from governance.inventory.validators import (
 class RegisteredModel(models.Model):
     """A model the organisation runs or plans to run, owned by one team, with its EU AI Act tier."""
 
+    TEAM_PATH = "team_id"  # one visibility rule: governance.core.visibility
     name = models.CharField(max_length=100, unique=True, validators=[validate_model_name])
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="models")
     risk_tier = models.CharField(max_length=20, choices=RiskTier.choices)
@@ -47,6 +49,8 @@ class RegisteredModel(models.Model):
     created_by = models.CharField(max_length=100, editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -65,6 +69,7 @@ class ModelVersion(models.Model):
     task) can rewrite what reviewers approved.
     """
 
+    TEAM_PATH = "model__team_id"  # one visibility rule: governance.core.visibility
     model = models.ForeignKey(RegisteredModel, on_delete=models.PROTECT, related_name="versions")
     version = models.CharField(max_length=64, validators=[validate_version_label])
     description = models.TextField(blank=True)
@@ -87,6 +92,8 @@ class ModelVersion(models.Model):
     created_by = models.CharField(max_length=100, editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["model__name", "-created_at"]
@@ -149,6 +156,7 @@ class ModelCard(models.Model):
     (factors, caveats, Hugging Face metadata) is what the MCT schema has no place for.
     """
 
+    TEAM_PATH = "model_version__model__team_id"  # one visibility rule: governance.core.visibility
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="cards")
     revision = models.PositiveIntegerField(editable=False)
     schema_version = models.CharField(max_length=20, default="0.0.2")
@@ -180,6 +188,8 @@ class ModelCard(models.Model):
     created_by = models.CharField(max_length=100, editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = TeamScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["model_version", "-revision"]
         constraints = [
@@ -193,11 +203,14 @@ class ModelCard(models.Model):
 class Dataset(models.Model):
     """A named data source a team owns; its content lives in versions."""
 
+    TEAM_PATH = "team_id"  # one visibility rule: governance.core.visibility
     name = models.CharField(max_length=100, validators=[validate_model_name])
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="datasets")
     description = models.TextField(blank=True)
     created_by = models.CharField(max_length=100, editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["team__slug", "name"]
@@ -214,6 +227,7 @@ class DatasetVersion(models.Model):
     (every correction is audited with before and after).
     """
 
+    TEAM_PATH = "dataset__team_id"  # one visibility rule: governance.core.visibility
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="versions")
     version = models.CharField(max_length=64, validators=[validate_version_label])
     uri = models.CharField(max_length=2048, validators=[validate_uri])
@@ -246,6 +260,8 @@ class DatasetVersion(models.Model):
     dpia_reference = models.CharField(max_length=200, blank=True, help_text="GDPR Art. 35 DPIA identifier.")
     created_by = models.CharField(max_length=100, editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["dataset", "-created_at"]
@@ -285,9 +301,12 @@ class DatasetVersion(models.Model):
 class ModelVersionDataset(models.Model):
     """Which dataset versions a model version was trained, validated or evaluated on."""
 
+    TEAM_PATH = "model_version__model__team_id"  # one visibility rule: governance.core.visibility
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="dataset_links")
     dataset_version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="model_links")
     usage = models.CharField(max_length=20, choices=DatasetUsage.choices)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -307,6 +326,7 @@ class ArtifactHashJob(models.Model):
     leaves the job ``running`` with no digest, and the redelivered task starts over.
     """
 
+    TEAM_PATH = "model_version__model__team_id"  # one visibility rule: governance.core.visibility
     Status = JobStatus
 
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="hash_jobs")
@@ -321,6 +341,8 @@ class ArtifactHashJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,13 +18,11 @@ from governance.inventory.models import (
 
 
 def team_list(*, principal: Principal) -> QuerySet[Team]:
-    qs = Team.objects.all()
-    return qs if principal.read_all_teams else qs.filter(pk__in=principal.team_ids)
+    return Team.objects.visible_to(principal)
 
 
 def registered_model_list(*, principal: Principal) -> QuerySet[RegisteredModel]:
-    qs = RegisteredModel.objects.select_related("team")
-    return qs if principal.read_all_teams else qs.filter(team_id__in=principal.team_ids)
+    return RegisteredModel.objects.select_related("team").visible_to(principal)
 
 
 def model_version_list(*, principal: Principal) -> QuerySet[ModelVersion]:
@@ -33,14 +31,14 @@ def model_version_list(*, principal: Principal) -> QuerySet[ModelVersion]:
             "dataset_links", queryset=ModelVersionDataset.objects.select_related("dataset_version__dataset")
         )
     )
-    return qs if principal.read_all_teams else qs.filter(model__team_id__in=principal.team_ids)
+    return qs.visible_to(principal)
 
 
 def model_card_list(*, principal: Principal) -> QuerySet[ModelCard]:
     qs = ModelCard.objects.select_related(
         "model_version", "model_version__model", "model_version__model__team"
     )
-    return qs if principal.read_all_teams else qs.filter(model_version__model__team_id__in=principal.team_ids)
+    return qs.visible_to(principal)
 
 
 def model_card_latest(*, model_version: ModelVersion) -> ModelCard | None:
@@ -49,13 +47,11 @@ def model_card_latest(*, model_version: ModelVersion) -> ModelCard | None:
 
 
 def dataset_list(*, principal: Principal) -> QuerySet[Dataset]:
-    qs = Dataset.objects.select_related("team")
-    return qs if principal.read_all_teams else qs.filter(team_id__in=principal.team_ids)
+    return Dataset.objects.select_related("team").visible_to(principal)
 
 
 def dataset_version_list(*, principal: Principal) -> QuerySet[DatasetVersion]:
-    qs = DatasetVersion.objects.select_related("dataset", "dataset__team")
-    return qs if principal.read_all_teams else qs.filter(dataset__team_id__in=principal.team_ids)
+    return DatasetVersion.objects.select_related("dataset", "dataset__team").visible_to(principal)
 
 
 def attestations_for_model_version(model_version: ModelVersion) -> QuerySet[Attestation]:

@@ -20,6 +20,7 @@ from governance.accounts.models import Team
 from governance.accounts.principal import Principal
 from governance.accounts.roles import Scope
 from governance.core.exceptions import ConflictError, PermissionDeniedError
+from governance.core.visibility import authorize_team_write
 from governance.inventory import events, lifecycle
 from governance.inventory.models import (
     Dataset,
@@ -66,10 +67,7 @@ CARD_SECTIONS = (
 
 
 def _require_write(actor: Principal, team_id: int, what: str) -> None:
-    if not actor.has_scope(Scope.INVENTORY_WRITE):
-        raise PermissionDeniedError(f"Changing {what} needs the inventory:write scope.")
-    if not actor.can_write_team(team_id):
-        raise PermissionDeniedError(f"Only members of the owning team can change {what}.", field="team")
+    authorize_team_write(actor, team_id=team_id, scope=Scope.INVENTORY_WRITE, what=what)
 
 
 def _save_new(instance: Any, unique_field: str, message: str) -> None:
