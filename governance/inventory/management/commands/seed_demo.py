@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from typing import Any
 
@@ -18,6 +19,9 @@ from governance.accounts.roles import Role
 from governance.accounts.services import team_create
 from governance.inventory import services
 from governance.inventory.models import ModelVersion, RegisteredModel
+
+DEFAULT_WEB_BIND = "127.0.0.1:8000"
+"""The Procfile's default for ``WEB_BIND``."""
 
 DEMO_USERS: list[tuple[str, str, Role | None, str | None]] = [
     # username, full name, role, team
@@ -41,6 +45,22 @@ def demo_password() -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(12))
     return path.read_text().strip()
+
+
+def served_url() -> str | None:
+    """The base URL ``make run`` serves: the Procfile binds gunicorn to ``WEB_BIND`` (default 127.0.0.1:8000).
+
+    Parsed as gunicorn parses ``--bind``; a wildcard address is browsed on loopback. ``None`` for a unix
+    socket or file descriptor, which only a proxy in front of it can turn into a URL.
+    """
+    from gunicorn.util import parse_address
+
+    address = parse_address(os.environ.get("WEB_BIND") or DEFAULT_WEB_BIND)
+    if not isinstance(address, tuple):
+        return None
+    host, port = str(address[0] or ""), address[1]
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 class Command(BaseCommand):
@@ -80,9 +100,14 @@ class Command(BaseCommand):
         self._readmission(actor, teams["clinical-ml"])
         self._fairness(actor)
         if not options["quiet_login"]:
-            port = 8000
+            base = served_url()
+            where = (
+                f"Admin: {base}/admin/  API docs: {base}/api/docs/"
+                if base
+                else f"The web server listens on {os.environ['WEB_BIND']}; browse through its proxy."
+            )
             self.stdout.write(
-                f"\nDemo data ready. Admin: http://127.0.0.1:{port}/admin/  API docs: http://127.0.0.1:{port}/api/docs/\n"
+                f"\nDemo data ready. {where}\n"
                 f"Log in as admin (or alice, carlos, rita, pavel, audrey) with password: {password}\n"
                 f"(the password is kept in {settings.VAR_DIR / 'demo_password'})\n"
             )
