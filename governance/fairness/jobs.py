@@ -27,6 +27,7 @@ from governance.fairness.engine import (
 BOOTSTRAP_REPLICATES = 1000
 # Settings of the job itself; every other config key describes the file's columns (reader.FairnessColumns).
 JOB_KEYS = frozenset({"model_version", "reference_groups", "thresholds", "min_group_size", "bootstrap"})
+ACCEPTED_KEYS = JOB_KEYS | reader.COLUMN_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -50,24 +51,35 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Check the API's config JSON up front; errors name the offending key (``config.<key>``)."""
+def config_errors(config: object) -> list[FairnessInputError]:
+    """Every mistake in a check's JSON config at once, each naming its path (``config.<key>``).
+
+    Run before a check is recorded, so a user fixes the whole config in one round trip; the steps below
+    re-check what they use and raise the first error, so a stored config is never trusted blindly.
+    """
+    if not isinstance(config, Mapping):
+        return [FairnessInputError("config", f"must be a JSON object, got {type(config).__name__}")]
+    errors = []
     model_version = config.get("model_version")
     if isinstance(model_version, bool) or not isinstance(model_version, int):
-        raise FairnessInputError("config.model_version", "expected the id of a model version")
-    column_roles = columns(
-        config
-    )  # column names, labels, threshold, missing-value mode; refuses unknown keys
+        errors.append(FairnessInputError("config.model_version", "expected the id of a model version"))
+    accepted = sorted(ACCEPTED_KEYS)
+    errors += [
+        FairnessInputError(f"config.{key}", f"is not a known setting; expected one of {accepted}")
+        for key in sorted(str(key) for key in config if key not in ACCEPTED_KEYS)
+    ]
+    column_settings = {key: value for key, value in config.items() if key in reader.COLUMN_SETTINGS}
+    errors += reader.column_settings_errors(column_settings)
+    errors += _policy_errors(config)[1]
+    errors += _option_errors(config)
     reference = config.get("reference_groups")
-    if isinstance(reference, Mapping):
-        unknown = sorted(set(reference) - set(column_roles.sensitive_features))
-        if unknown:
-            raise FairnessInputError(
-                f"config.reference_groups.{unknown[0]}", "is not one of the sensitive_features"
-            )
-    policy_rules(config)
-    analysis_options(config, seed_source="")
-    return dict(config)
+    features = config.get("sensitive_features")
+    if isinstance(reference, Mapping) and isinstance(features, list | tuple):
+        errors += [
+            FairnessInputError(f"config.reference_groups.{key}", "is not one of the sensitive_features")
+            for key in sorted(str(key) for key in reference if key not in features)
+        ]
+    return errors
 
 
 def columns(config: Mapping[str, Any]) -> reader.FairnessColumns:
@@ -77,39 +89,89 @@ def columns(config: Mapping[str, Any]) -> reader.FairnessColumns:
 def policy_rules(config: Mapping[str, Any]) -> list[PolicyRule]:
     """``thresholds``: a list of rules (``{name, metric, lower, upper, views, use_interval}``);
     default: the four-fifths rule on the selection-rate ratio."""
+    rules, errors = _policy_errors(config)
+    if errors:
+        raise errors[0]
+    return rules
+
+
+def _policy_errors(config: Mapping[str, Any]) -> tuple[list[PolicyRule], list[FairnessInputError]]:
     raw = config.get("thresholds")
     if raw is None:
-        return list(DEFAULT_POLICY)
+        return list(DEFAULT_POLICY), []
     if not isinstance(raw, list) or not raw:
-        raise FairnessInputError("config.thresholds", "expected a non-empty list of rules")
-    rules = []
+        return [], [FairnessInputError("config.thresholds", "expected a non-empty list of rules")]
+    rules, errors = [], []
     for index, item in enumerate(raw):
         if not isinstance(item, Mapping) or "name" not in item or "metric" not in item:
-            raise FairnessInputError(f"config.thresholds[{index}]", "each rule needs a name and a metric")
+            errors.append(
+                FairnessInputError(f"config.thresholds[{index}]", "each rule needs a name and a metric")
+            )
+            continue
         try:
             rules.append(PolicyRule.from_dict(item))
         except (TypeError, ValueError, OverflowError) as exc:
-            raise FairnessInputError(f"config.thresholds[{index}]", str(exc)) from exc
-    return rules
+            errors.append(FairnessInputError(f"config.thresholds[{index}]", str(exc)))
+    return rules, errors
 
 
 def analysis_options(config: Mapping[str, Any], *, seed_source: str) -> AnalysisOptions:
     """Minimum group size, reference group, and a bootstrap seeded from the input file's digest, so
     re-running a check on the same file reproduces its confidence intervals exactly."""
+    errors = _option_errors(config)
+    if errors:
+        raise errors[0]
+    replicates = config.get("bootstrap", BOOTSTRAP_REPLICATES)
+    seed = int(hashlib.sha256(seed_source.encode()).hexdigest()[:8], 16)
+    bootstrap = BootstrapConfig(replicates=replicates, seed=seed) if replicates else None
+    return AnalysisOptions(
+        min_group_size=config.get("min_group_size", 30),
+        reference=config.get("reference_groups", "largest"),
+        bootstrap=bootstrap,
+    )
+
+
+def _option_errors(config: Mapping[str, Any]) -> list[FairnessInputError]:
+    errors = []
     min_size = config.get("min_group_size", 30)
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
-        raise FairnessInputError("config.min_group_size", "expected a positive integer")
+        errors.append(FairnessInputError("config.min_group_size", "expected a positive integer"))
     reference = config.get("reference_groups", "largest")
     if not (reference in ("largest", "most_favourable") or isinstance(reference, Mapping)):
-        raise FairnessInputError(
-            "config.reference_groups", "expected 'largest', 'most_favourable' or {column: value}"
+        errors.append(
+            FairnessInputError(
+                "config.reference_groups", "expected 'largest', 'most_favourable' or {column: value}"
+            )
         )
     replicates = config.get("bootstrap", BOOTSTRAP_REPLICATES)
     if isinstance(replicates, bool) or not isinstance(replicates, int) or not (0 <= replicates <= 100_000):
-        raise FairnessInputError("config.bootstrap", "expected a replicate count between 0 and 100000")
-    seed = int(hashlib.sha256(seed_source.encode()).hexdigest()[:8], 16)
-    bootstrap = BootstrapConfig(replicates=replicates, seed=seed) if replicates else None
-    return AnalysisOptions(min_group_size=min_size, reference=reference, bootstrap=bootstrap)
+        errors.append(
+            FairnessInputError("config.bootstrap", "expected a replicate count between 0 and 100000")
+        )
+    return errors
+
+
+def input_errors(
+    path: Path, fmt: str | None, config: Mapping[str, Any]
+) -> tuple[list[FairnessInputError], str | None]:
+    """The file against the config: its format, then every column the config names. Cheap (schema only).
+
+    Returns the errors and the detected format (``None`` when the file cannot be read at all). Settings that
+    are wrong in themselves are :func:`config_errors`' to report and are left out here.
+    """
+    try:
+        info = reader.inspect_file(path, fmt)
+    except FairnessInputError as exc:
+        return [exc], None
+    # Check the columns of every setting that is itself valid: a typo elsewhere in the config (reported by
+    # config_errors) must not hide that a named column is missing from the file.
+    settings = {key: value for key, value in config.items() if key in reader.COLUMN_SETTINGS}
+    faulty = {error.field.removeprefix("config.") for error in reader.column_settings_errors(settings)}
+    try:
+        wanted = reader.FairnessColumns.from_dict({k: v for k, v in settings.items() if k not in faulty})
+    except FairnessInputError:
+        return [], info.format
+    return reader.column_errors(info, wanted), info.format
 
 
 def plan(

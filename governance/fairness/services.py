@@ -24,6 +24,7 @@ from governance.core.exceptions import PermissionDeniedError
 from governance.fairness import events, jobs
 from governance.fairness.engine import FairnessInputError
 from governance.fairness.models import BiasReport, FairnessCheck, FairnessChunk
+from governance.fairness.validation import fairness_check_errors, validation_error
 from governance.inventory.models import ModelVersion
 
 PROGRESS_EVERY_ROWS = 1_000_000  # progress writes per chunk stay rare on big files
@@ -37,11 +38,16 @@ def fairness_check_create(
     config: dict[str, Any],
     input_path: Path,
     input_name: str,
-    input_format: str,
+    input_format: str | None = None,
     input_sha256: str = "",
     input_bytes: int | None = None,
 ) -> FairnessCheck:
-    """Record a validated check and queue it (after commit)."""
+    """Validate the request, record the check and queue it (after commit).
+
+    Every caller (API, admin, demo seeder, commands) gets the same checks: the config, and the file's
+    columns against it (its schema only, so cheap on any file). All mistakes come back at once as one
+    ``ValidationError`` keyed by config path (``config.score``); ``input_format`` ``None`` detects it.
+    """
     from governance.fairness.tasks import fairness_check_start
 
     if not actor.has_scope(Scope.FAIRNESS_WRITE):
@@ -50,12 +56,17 @@ def fairness_check_create(
         raise PermissionDeniedError(
             "Only the owning team can request checks of this model.", field="model_version"
         )
+    checked = fairness_check_errors(
+        config=config, input_path=input_path, input_format=input_format, model_version_id=model_version.pk
+    )
+    if checked.errors or checked.input_format is None:
+        raise validation_error(checked.errors)
     check = FairnessCheck.objects.create(
         model_version=model_version,
         config=config,
         input_path=str(input_path),
         input_name=input_name,
-        input_format=input_format,
+        input_format=checked.input_format,
         input_sha256=input_sha256,
         input_bytes=input_bytes,
         requested_by=actor.ident,

@@ -30,6 +30,8 @@ from governance.fairness.engine import (
 from governance.fairness.reader import (
     ChunkSpec,
     FairnessColumns,
+    column_errors,
+    column_settings_errors,
     count_chunk,
     count_file,
     inspect_file,
@@ -423,6 +425,21 @@ def test_config_errors_name_the_setting(config, field):
     _raises(field, FairnessColumns.from_dict, config)
 
 
+def test_every_config_error_is_reported_at_once():
+    errors = column_settings_errors(
+        {"y_true": "", "sensitive_features": "sex", "on_missing": "drop", "score_bins": 0, "threshold": 2}
+    )
+    assert [e.field for e in errors] == [
+        "config.y_true",
+        "config.sensitive_features",
+        "config.y_pred",  # neither y_pred nor score
+        "config.threshold",
+        "config.on_missing",
+        "config.score_bins",
+    ]
+    assert column_settings_errors({**CONFIG, "threshold": 10**400})[0].field == "config.threshold"
+
+
 def test_config_round_trips_through_json():
     columns = FairnessColumns.from_dict({**WEIGHTED_CONFIG, "positive_label": "yes", "strata": "region"})
     assert FairnessColumns.from_dict(json.loads(json.dumps(columns.to_dict()))) == columns
@@ -444,6 +461,24 @@ def test_missing_columns_are_refused_before_queueing(tmp_path, fmt, change, fiel
     error = _raises(field, validate_columns, inspect_file(path, fmt), columns)
     assert "is not in the file" in error.message
     _raises(field, count_file, path, fmt, columns)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_column_errors_name_every_setting_at_fault(tmp_path, fmt):
+    frame = _frame(0, 200)
+    frame["prob"] = np.where(frame["id"] % 2 == 0, "high", "low")
+    path = _write(frame, tmp_path, fmt)
+    columns = FairnessColumns.from_dict(
+        {**WEIGHTED_CONFIG, "sample_weight": "weight", "sensitive_features": ["sex", "ethnicity"]}
+    )
+    errors = column_errors(inspect_file(path, fmt), columns)
+    assert [e.field for e in errors] == [
+        "config.score",  # the setting to fix; the message names the column
+        "config.sample_weight",
+        "config.sensitive_features[1]",
+    ]
+    assert "'prob'" in errors[0].message and "numeric" in errors[0].message
+    assert "'ethnicity'" in errors[2].message
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])

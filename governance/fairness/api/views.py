@@ -1,4 +1,8 @@
-"""``/api/v1/fairness-checks/``: validate before queueing, then report status, progress and result."""
+"""``/api/v1/fairness-checks/``: take a predictions file and config, then report status, progress and result.
+
+The view only translates HTTP: the service validates the config and the file (all errors at once) and
+records the check.
+"""
 
 from __future__ import annotations
 
@@ -23,22 +27,17 @@ from governance.accounts.permissions import HasScope
 from governance.accounts.principal import Principal, principal_for_request
 from governance.accounts.roles import Scope
 from governance.core.api.parsers import SafeJSONParser
-from governance.core.exceptions import PermissionDeniedError
-from governance.core.jsonsafe import json_problem
 from governance.core.uris import local_path
-from governance.fairness import jobs, reader
 from governance.fairness.api.serializers import FairnessCheckCreateSerializer, FairnessCheckSerializer
 from governance.fairness.engine import FairnessInputError
 from governance.fairness.models import FairnessCheck
 from governance.fairness.selectors import fairness_check_list
 from governance.fairness.services import fairness_check_create
+from governance.fairness.validation import fairness_check_errors, validation_error
+from governance.inventory.models import ModelVersion
 from governance.inventory.selectors import model_version_list
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-
-
-def _field_error(exc: FairnessInputError) -> serializers.ValidationError:
-    return serializers.ValidationError({exc.field or "config": exc.message})
 
 
 class FairnessCheckFilterSet(django_filters.FilterSet):
@@ -72,16 +71,16 @@ class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     @extend_schema(request=FairnessCheckCreateSerializer, responses={202: FairnessCheckSerializer})
     def create(self, request: Request) -> Response:
-        config, payload = self._parse(request)
-        model_version = (
-            model_version_list(principal=self.principal).filter(pk=config["model_version"]).first()
-        )
-        if model_version is None:
-            raise serializers.ValidationError({"config.model_version": "Unknown model version."})
-        if not self.principal.can_write_team(model_version.model.team_id):  # before storing anything
-            raise PermissionDeniedError(
-                "Only the owning team can request checks of this model.", field="config.model_version"
-            )
+        # Store the upload (or resolve the shared path); the service validates the config and the
+        # file's columns and reports every mistake at once.
+        payload = self._parse(request)
+        config = payload["config"]
+        model_version = self._model_version(config)
+        if model_version is None:  # nothing to record a check against; still report the whole config
+            errors = list(fairness_check_errors(config=config, input_path=None).errors)
+            if not any(error.field == "config.model_version" for error in errors):
+                errors.insert(0, FairnessInputError("config.model_version", "Unknown model version."))
+            raise validation_error(errors)
         upload: UploadedFile | None = payload.get("file")
         if upload is None:
             uri = payload["source_uri"]
@@ -95,28 +94,31 @@ class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             path, sha256, size = _store_upload(upload, fmt or "bin")
             name = upload.name or path.name
         try:
-            info = reader.inspect_file(path, fmt)  # cheap: header / Parquet footer only
-            reader.validate_columns(info, jobs.columns(config))
             check = fairness_check_create(
                 actor=self.principal,
                 model_version=model_version,
                 config=config,
                 input_path=path,
                 input_name=name,
-                input_format=info.format,
+                input_format=fmt,
                 input_sha256=sha256,
                 input_bytes=size,
             )
-        except Exception as exc:
+        except Exception:
             if upload is not None:  # a refused upload leaves nothing behind
                 path.unlink(missing_ok=True)
-            if isinstance(exc, FairnessInputError):
-                raise _field_error(exc) from None
             raise
         return Response(FairnessCheckSerializer(self.get_queryset().get(pk=check.pk)).data, status=202)
 
-    def _parse(self, request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Body -> (validated config, other fields); every malformed shape is a 4xx naming the field."""
+    def _model_version(self, config: dict[str, Any]) -> ModelVersion | None:
+        """The version ``config.model_version`` names, if the caller may see it (else None: no leak)."""
+        ident = config.get("model_version")
+        if isinstance(ident, bool) or not isinstance(ident, int):
+            return None
+        return model_version_list(principal=self.principal).filter(pk=ident).first()
+
+    def _parse(self, request: Request) -> dict[str, Any]:
+        """The body's shape (a config object, and a file or a source_uri); its content is the service's."""
         if not isinstance(request.data, Mapping):
             raise serializers.ValidationError({"non_field_errors": "Expected an object (or multipart form)."})
         allowed = {"config", "file", "source_uri", "format"}
@@ -130,16 +132,9 @@ class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
                 data["config"] = json.loads(raw_config)
             except (ValueError, RecursionError):
                 raise serializers.ValidationError({"config": "Not valid JSON."}) from None
-        unsafe = json_problem(data.get("config"), "config")
-        if unsafe:
-            raise serializers.ValidationError({unsafe[0]: unsafe[1]})
         payload = FairnessCheckCreateSerializer(data=data)
         payload.is_valid(raise_exception=True)
-        try:
-            config = jobs.validate_config(payload.validated_data["config"])
-        except FairnessInputError as exc:
-            raise _field_error(exc) from None
-        return config, dict(payload.validated_data)
+        return dict(payload.validated_data)
 
 
 def _store_upload(upload: UploadedFile, fmt: str) -> tuple[Path, str, int]:

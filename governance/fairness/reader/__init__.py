@@ -2,11 +2,11 @@
 
 The fairness job of a model version runs in three steps, each of which this package serves:
 
-1. **Before queueing** (API request): :meth:`FairnessColumns.from_dict` checks the JSON config,
-   :func:`inspect_file` reads only the file's schema (Parquet footer, or the first MiB of a CSV) and
-   :func:`validate_columns` checks them against each other. Mistakes come back at once as
-   :class:`~governance.fairness.engine.FairnessInputError` naming the setting (``config.y_true``) or the
-   column at fault, instead of as a failed job.
+1. **Before queueing** (the service that records a check): :func:`column_settings_errors` checks the JSON
+   config, :func:`inspect_file` reads only the file's schema (Parquet footer, or the first MiB of a CSV)
+   and :func:`column_errors` checks them against each other. Every mistake comes back at once as a
+   :class:`~governance.fairness.engine.FairnessInputError` naming the setting (``config.y_true``), instead
+   of as a failed job. (:meth:`FairnessColumns.from_dict` and :func:`validate_columns` raise the first.)
 2. **Planning** (Celery task): :func:`plan_chunks` splits the file into independent :class:`ChunkSpec`
    pieces (Parquet: runs of row groups; CSV: byte ranges aligned on record boundaries, see
    :mod:`~governance.fairness.reader.chunks` for the quoted-newline rule). Specs are JSON
@@ -24,7 +24,14 @@ Everything here is pure (no Django) and every pyarrow error is wrapped into ``Fa
 """
 
 from governance.fairness.reader.chunks import DEFAULT_CHUNK_ROWS, ChunkSpec, plan_chunks, whole_file_chunk
-from governance.fairness.reader.config import DEFAULT_THRESHOLD, FairnessColumns, OnMissing, PositiveLabel
+from governance.fairness.reader.config import (
+    COLUMN_SETTINGS,
+    DEFAULT_THRESHOLD,
+    FairnessColumns,
+    OnMissing,
+    PositiveLabel,
+    column_settings_errors,
+)
 from governance.fairness.reader.counting import (
     CSV_BLOCK_BYTES,
     DEFAULT_BATCH_ROWS,
@@ -32,9 +39,17 @@ from governance.fairness.reader.counting import (
     count_chunk,
     count_file,
 )
-from governance.fairness.reader.files import ColumnKind, FileFormat, FileInfo, inspect_file, validate_columns
+from governance.fairness.reader.files import (
+    ColumnKind,
+    FileFormat,
+    FileInfo,
+    column_errors,
+    inspect_file,
+    validate_columns,
+)
 
 __all__ = [
+    "COLUMN_SETTINGS",
     "CSV_BLOCK_BYTES",
     "DEFAULT_BATCH_ROWS",
     "DEFAULT_CHUNK_ROWS",
@@ -47,6 +62,8 @@ __all__ = [
     "OnMissing",
     "PositiveLabel",
     "ProgressCallback",
+    "column_errors",
+    "column_settings_errors",
     "count_chunk",
     "count_file",
     "inspect_file",

@@ -103,55 +103,88 @@ def inspect_file(path: str | os.PathLike[str], fmt: str | None = None) -> FileIn
     return _inspect_csv(name, size, head)
 
 
+def column_errors(info: FileInfo, columns: FairnessColumns) -> list[FairnessInputError]:
+    """Every way the file cannot satisfy the configuration, each naming the setting at fault.
+
+    Errors point at the configuration (``config.score``, ``config.sensitive_features[1]``), which is what
+    the user edits, and the message names the column: ``column 'prob' ... must be numeric``.
+    """
+    return [
+        FairnessInputError(problem.setting, problem.message) for problem in _column_problems(info, columns)
+    ]
+
+
 def validate_columns(info: FileInfo, columns: FairnessColumns) -> None:
-    """Refuse a configuration the file cannot satisfy, naming the setting or column at fault.
+    """Refuse a configuration the file cannot satisfy (the first problem of :func:`column_errors`).
 
     A column missing from the file is reported against its setting (``config.y_true``,
-    ``config.sensitive_features``...); a column of the wrong type against the column's own name.
+    ``config.sensitive_features``...); a column of the wrong type against the column's own name, as the
+    counting job reports a bad value further down the file.
     """
+    problems = _column_problems(info, columns)
+    if problems:
+        raise FairnessInputError(problems[0].field, problems[0].message)
+
+
+@dataclass(frozen=True)
+class _ColumnProblem:
+    setting: str  # the configuration path, e.g. config.sensitive_features[1]
+    field: str  # what validate_columns names: the setting, or the column when its contents are at fault
+    message: str
+
+
+def _column_problems(info: FileInfo, columns: FairnessColumns) -> list[_ColumnProblem]:
+    problems: list[_ColumnProblem] = []
     present = set(info.columns)
     for role, column in columns.column_roles():
-        setting = "sensitive_features" if role.startswith("sensitive_features") else role
+        setting = config_field(role)
+        named = config_field("sensitive_features" if role.startswith("sensitive_features") else role)
         if column not in present:
             shown = list(info.columns[:_SHOWN_COLUMNS]) + (
                 ["..."] if len(info.columns) > _SHOWN_COLUMNS else []
             )
-            raise FairnessInputError(
-                config_field(setting), f"column {column!r} is not in the file; its columns are {shown}"
-            )
+            message = f"column {column!r} is not in the file; its columns are {shown}"
+            problems.append(_ColumnProblem(setting, named, message))
+            continue
         copies = info.columns.count(column)
         if copies > 1:
-            raise FairnessInputError(
-                column, f"appears {copies} times in the file; column names must be unique"
-            )
+            message = f"column {column!r} appears {copies} times in the file; column names must be unique"
+            problems.append(_ColumnProblem(setting, column, message))
+            continue
         kind = info.kinds[column]
         inferred = " (inferred from the first rows)" if info.format == "csv" else ""
         found = f"{info.types[column]}{inferred}"
         if role in ("score", "sample_weight") and kind not in _NUMERIC:
-            raise FairnessInputError(column, f"is the {role} column and must be numeric, but holds {found}")
-        if role in ("y_true", "y_pred"):
-            _check_label_column(column, role, kind, found, columns)
-        if kind == "other":
-            raise FairnessInputError(column, f"has type {found}, which cannot be used as a {role} column")
+            message = f"column {column!r} is the {role} column and must be numeric, but holds {found}"
+            problems.append(_ColumnProblem(setting, column, message))
+        elif role in ("y_true", "y_pred"):
+            problems.extend(_label_column_problems(column, role, kind, found, columns))
+        elif kind == "other":
+            message = f"column {column!r} has type {found}, which cannot be used as a {role} column"
+            problems.append(_ColumnProblem(setting, column, message))
+    return problems
 
 
-def _check_label_column(
+def _label_column_problems(
     column: str, role: str, kind: ColumnKind, found: str, columns: FairnessColumns
-) -> None:
+) -> list[_ColumnProblem]:
     if kind not in _LABEL_KINDS:
-        raise FairnessInputError(column, f"is the {role} column and must hold labels, but holds {found}")
+        message = f"column {column!r} is the {role} column and must hold labels, but holds {found}"
+        return [_ColumnProblem(config_field(role), column, message)]
     positive = canonical(columns.positive_label)
+    setting = config_field("positive_label")
     if kind == "string" and positive is None:
-        raise FairnessInputError(
-            config_field("positive_label"),
+        message = (
             f"is required: the {role} column {column!r} holds text labels ({found}); "
-            "set positive_label to the label of the positive class",
+            "set positive_label to the label of the positive class"
         )
+        return [_ColumnProblem(setting, setting, message)]
     if kind in ("boolean", "integer", "float") and is_text(positive):
-        raise FairnessInputError(
-            config_field("positive_label"),
-            f"{columns.positive_label!r} cannot occur in the {role} column {column!r}, which holds {found}",
+        message = (
+            f"{columns.positive_label!r} cannot occur in the {role} column {column!r}, which holds {found}"
         )
+        return [_ColumnProblem(setting, setting, message)]
+    return []
 
 
 def arrow_kind(arrow_type: Any) -> ColumnKind:

@@ -232,3 +232,79 @@ def test_listing_checks_costs_the_same_queries_however_many(
         run_inline(upload(client, mv, predictions(300)).json()["id"])
     with django_assert_num_queries(4):
         assert client.get("/api/v1/fairness-checks/").json()["count"] == 5
+
+
+# --- validation in the service, for every caller (issue 8 §6) ------------------------------------------
+
+
+def text_scores(n: int = 200) -> pd.DataFrame:
+    frame = predictions(n)
+    frame["prob"] = np.where(frame["pred"] == 1, "high", "low")  # a score column that holds text
+    return frame
+
+
+@pytest.mark.django_db
+def test_the_service_itself_validates_config_and_columns(team_a, tmp_path):
+    """The demo seeder, commands and the admin call the service directly, not through the API view."""
+    from django.core.exceptions import ValidationError
+
+    from governance.accounts.principal import cli_principal
+    from governance.fairness.services import fairness_check_create
+
+    mv = ModelVersionFactory(model__team=team_a)
+    path = tmp_path / "predictions.csv"
+    text_scores().to_csv(path, index=False)
+    bad = config(mv, score="prob", on_missing="drop", min_group_size=0)
+    with pytest.raises(ValidationError) as caught:
+        fairness_check_create(
+            actor=cli_principal("test"),
+            model_version=mv,
+            config=bad,
+            input_path=path,
+            input_name=path.name,
+            input_format="csv",
+        )
+    errors = caught.value.message_dict
+    assert set(errors) == {"config.score", "config.on_missing", "config.min_group_size"}, errors
+    assert "'prob'" in errors["config.score"][0] and "numeric" in errors["config.score"][0]
+    assert not FairnessCheck.objects.exists() and not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_config_error_comes_back_at_once_by_config_path(client_for, submitter, team_a):
+    mv = ModelVersionFactory(model__team=team_a)
+    response = upload(
+        client_for(submitter),
+        mv,
+        text_scores(),
+        score="prob",
+        on_missing="drop",
+        sensitive_features=["sex", "ethnicity"],
+        colour="blue",
+    )
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert set(errors) == {
+        "config.score",  # the setting the user edits, not the column "prob"
+        "config.on_missing",
+        "config.sensitive_features[1]",
+        "config.colour",
+    }, errors
+    assert "'prob'" in errors["config.score"] and "'ethnicity'" in errors["config.sensitive_features[1]"]
+    from governance.fairness.jobs import JOB_KEYS
+    from governance.fairness.reader import COLUMN_SETTINGS
+
+    for key in JOB_KEYS | COLUMN_SETTINGS:  # the hint lists every accepted key, the job's own too
+        assert repr(key) in errors["config.colour"], key
+    assert not FairnessCheck.objects.exists()
+
+
+@pytest.mark.django_db
+def test_unknown_model_version_still_reports_the_whole_config(client_for, submitter, team_a):
+    mv = ModelVersionFactory(model__team=team_a)
+    response = upload(client_for(submitter), mv, predictions(200), model_version=999999, bootstrap=-1)
+    assert response.status_code == 422
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert fields == ["config.model_version", "config.bootstrap"], fields
+
