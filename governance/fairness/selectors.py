@@ -48,3 +48,24 @@ def check_report(check: FairnessCheck) -> BiasReport | None:
         return check.report
     except BiasReport.DoesNotExist:
         return None
+
+
+REPORT_BODIES = (
+    "report__report",
+    "report__counts",
+    "report__config",
+    "report__policy",
+    "report__attestation__bundle",
+)
+"""A report's large JSON (about 300 KB per check): only the detail of one check serves it."""
+
+
+def fairness_check_summaries(*, principal: Principal) -> QuerySet[FairnessCheck]:
+    """Checks for a list page: progress and verdict in the same single query, report bodies left out."""
+    return fairness_check_list(principal=principal).defer(*REPORT_BODIES)
+
+
+def check_rule_counts(report: BiasReport) -> dict[str, int]:
+    """How many policy outcomes (rule x view) the report was judged on, and how many failed."""
+    outcomes = report.policy_result.get("outcomes", [])
+    return {"evaluated": len(outcomes), "failed": sum(1 for o in outcomes if not o.get("passed"))}

@@ -1,7 +1,7 @@
 """``/api/v1/fairness-checks/``: take a predictions file and config, then report status, progress and result.
 
 The view only translates HTTP: the service validates the config and the file (all errors at once) and
-records the check.
+records the check; lists return summaries, the full report comes with one check.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import django_filters
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -28,10 +28,14 @@ from governance.accounts.principal import Principal, principal_for_request
 from governance.accounts.roles import Scope
 from governance.core.api.parsers import SafeJSONParser
 from governance.core.uris import local_path
-from governance.fairness.api.serializers import FairnessCheckCreateSerializer, FairnessCheckSerializer
+from governance.fairness.api.serializers import (
+    FairnessCheckCreateSerializer,
+    FairnessCheckSerializer,
+    FairnessCheckSummarySerializer,
+)
 from governance.fairness.engine import FairnessInputError
 from governance.fairness.models import FairnessCheck
-from governance.fairness.selectors import fairness_check_list
+from governance.fairness.selectors import fairness_check_list, fairness_check_summaries
 from governance.fairness.services import fairness_check_create
 from governance.fairness.validation import fairness_check_errors, validation_error
 from governance.inventory.models import ModelVersion
@@ -49,8 +53,16 @@ class FairnessCheckFilterSet(django_filters.FilterSet):
         fields = ["model_version", "status"]
 
 
+@extend_schema_view(
+    list=extend_schema(responses=FairnessCheckSummarySerializer(many=True)),
+    retrieve=extend_schema(responses=FairnessCheckSerializer),
+)
 class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
-    """Fairness checks (``?model_version=ID``). Create with multipart ``file`` + ``config``."""
+    """Fairness checks (``?model_version=ID``). Create with multipart ``file`` + ``config``.
+
+    The list gives one summary per check (status, progress, verdict, counts, ``url``); a check's
+    full report comes with ``GET /api/v1/fairness-checks/{id}``.
+    """
 
     permission_classes = [HasScope]
     required_scopes = {
@@ -67,7 +79,12 @@ class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         return principal_for_request(self.request)
 
     def get_queryset(self) -> Any:
+        if self.action == "list":
+            return fairness_check_summaries(principal=self.principal)
         return fairness_check_list(principal=self.principal)
+
+    def get_serializer_class(self) -> Any:
+        return FairnessCheckSummarySerializer if self.action == "list" else FairnessCheckSerializer
 
     @extend_schema(request=FairnessCheckCreateSerializer, responses={202: FairnessCheckSerializer})
     def create(self, request: Request) -> Response:

@@ -308,3 +308,45 @@ def test_unknown_model_version_still_reports_the_whole_config(client_for, submit
     fields = [e["field"] for e in response.json()["errors"]]
     assert fields == ["config.model_version", "config.bootstrap"], fields
 
+
+# --- lists give summaries, the detail the report (issue 8 §6) ------------------------------------------
+
+
+@pytest.mark.django_db
+def test_list_gives_summaries_and_the_detail_the_full_report(client_for, submitter, team_a):
+    mv = ModelVersionFactory(model__team=team_a)
+    client = client_for(submitter)
+    check_id = upload(client, mv, predictions(300)).json()["id"]
+    run_inline(check_id)
+    (item,) = client.get("/api/v1/fairness-checks/").json()["results"]
+    report = BiasReport.objects.get(fairness_check_id=check_id)
+    assert "report" not in item and "config" not in item
+    assert item["id"] == check_id and item["report_id"] == report.pk and item["status"] == "succeeded"
+    assert item["passed"] is report.passed and item["rows"] == 300
+    outcomes = report.policy_result["outcomes"]
+    assert item["rules"] == {
+        "evaluated": len(outcomes),
+        "failed": sum(not o["passed"] for o in outcomes),
+    }
+    assert item["progress"]["rows_done"] == 300
+    assert item["url"] == f"http://testserver/api/v1/fairness-checks/{check_id}"
+    assert len(json.dumps(item)) < 2_000
+    detail = client.get(item["url"]).json()
+    assert detail["report"]["rows"] == 300 and detail["report"]["report"]["intersection"]["groups"]
+    assert detail["config"]["y_true"] == "label"
+
+
+def test_openapi_describes_the_summary_for_lists_and_the_full_check_for_details():
+    import yaml
+
+    schema = yaml.safe_load(Client().get("/api/schema/").content)
+    components = schema["components"]["schemas"]
+
+    def body(path: str) -> dict:
+        ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        return components[ref["$ref"].rsplit("/", 1)[-1]]
+
+    items = body("/api/v1/fairness-checks/")["properties"]["results"]["items"]["$ref"]
+    summary = components[items.rsplit("/", 1)[-1]]["properties"]
+    assert "report" not in summary and {"status", "progress", "passed", "rules", "url"} <= set(summary)
+    assert "report" in body("/api/v1/fairness-checks/{id}/")["properties"]
