@@ -56,7 +56,8 @@ class FairnessCheck(models.Model):
 class FairnessChunk(models.Model):
     """One chunk's progress and, once counted, its exact count table (``CountTable.to_dict``)."""
 
-    TEAM_PATH = "fairness_check__model_version__model__team_id"  # one visibility rule: governance.core.visibility
+    # One visibility rule: governance.core.visibility
+    TEAM_PATH = "fairness_check__model_version__model__team_id"
     fairness_check = models.ForeignKey(FairnessCheck, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
     rows_done = models.PositiveBigIntegerField(default=0)

@@ -235,8 +235,9 @@ def _report_if_complete(check_id: int, actor: Principal) -> BiasReport | None:
 
 
 def fairness_check_fail(*, check_id: int, message: str, field: str = "") -> FairnessCheck:
+    """Record why a check cannot complete (once: a finished check keeps its outcome)."""
     with transaction.atomic():
-        check = FairnessCheck.objects.select_for_update().get(pk=check_id)
+        check: FairnessCheck = FairnessCheck.objects.select_for_update().get(pk=check_id)
         _fail_locked(check, message=message, field=field)
         return check
 
