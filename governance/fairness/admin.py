@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.safestring import mark_safe
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html
 
 from governance.core.admin_mixins import TeamScopedAdmin
-from governance.fairness.charts import report_charts
-from governance.fairness.engine import PolicyRule
 from governance.fairness.models import BiasReport, FairnessCheck
-from governance.fairness.selectors import check_progress, with_progress
-
-ROW_METRICS = (
-    "selection_rate",
-    "true_positive_rate",
-    "false_positive_rate",
-    "false_negative_rate",
-    "positive_predictive_value",
-    "accuracy",
-)
+from governance.fairness.presenter import bias_report_presentation
+from governance.fairness.selectors import check_progress, check_report, requester_label, with_progress
 
 
 class ReadOnlyAdmin(TeamScopedAdmin):
     """Checks and reports are written by workers only."""
-
-    team_path = "model_version__model__team_id"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -42,6 +33,23 @@ class FairnessCheckAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "status", "progress", "input_name", "created_at", "finished_at"]
     list_filter = ["status", "input_format"]
     search_fields = ["model_version__model__name", "input_name", "input_sha256"]
+    # What a reviewer needs: the file as uploaded (name, size, digest), progress and who asked. Where the
+    # file sits on the server and how it was split into chunks are the workers' business.
+    fields = [
+        "model_version",
+        "status",
+        "progress",
+        "input_file",
+        "input_format",
+        "requester",
+        "config_json",
+        "failure",
+        "bias_report",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = ["progress", "input_file", "requester", "config_json", "failure", "bias_report"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FairnessCheck]:
         return with_progress(super().get_queryset(request))
@@ -50,7 +58,36 @@ class FairnessCheckAdmin(ReadOnlyAdmin):
     def progress(self, check: FairnessCheck) -> str:
         p = check_progress(check)
         total = f"{p['rows_total']:,}" if p["rows_total"] else "?"
-        return f"{p['rows_done']:,} / {total} rows, {p['chunks_done']}/{p['chunks_total']} chunks"
+        text = f"{p['rows_done']:,} / {total} rows, {p['chunks_done']}/{p['chunks_total']} chunks"
+        return text if p["fraction"] is None else f"{text} ({p['fraction']:.0%})"
+
+    @admin.display(description="predictions file")
+    def input_file(self, check: FairnessCheck) -> str:
+        size = "size unknown" if check.input_bytes is None else filesizeformat(check.input_bytes)
+        digest = f"sha256:{check.input_sha256}" if check.input_sha256 else "sha256 not computed yet"
+        return format_html("{} ({})<br><code>{}</code>", check.input_name or "(unnamed)", size, digest)
+
+    @admin.display(description="requested by")
+    def requester(self, check: FairnessCheck) -> str:
+        return requester_label(check.requested_by)
+
+    @admin.display(description="config")
+    def config_json(self, check: FairnessCheck) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(check.config, indent=2, sort_keys=True))
+
+    @admin.display(description="error")
+    def failure(self, check: FairnessCheck) -> str:
+        if not check.error:
+            return "-"
+        return f"{check.error_field}: {check.error}" if check.error_field else check.error
+
+    @admin.display(description="bias report")
+    def bias_report(self, check: FairnessCheck) -> str:
+        report = check_report(check)
+        if report is None:
+            return "-"
+        url = reverse("admin:fairness_biasreport_change", args=[report.pk])
+        return format_html('<a href="{}">{}</a>', url, "PASS" if report.passed else "FAIL")
 
 
 @admin.register(BiasReport)
@@ -68,33 +105,5 @@ class BiasReportAdmin(ReadOnlyAdmin):
         report = self.get_queryset(request).filter(pk=object_id).first()
         extra_context = dict(extra_context or {})
         if report is not None:
-            extra_context["views"] = self._views(report)
-            extra_context["policy_outcomes"] = report.policy_result.get("outcomes", [])
-            extra_context["row_metrics"] = ROW_METRICS
+            extra_context["presentation"] = bias_report_presentation(report)
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def _views(self, report: BiasReport) -> list[dict[str, Any]]:
-        rules = [PolicyRule.from_dict(rule) for rule in report.policy]
-        names = ["intersection", *report.report.get("attributes", {})]
-        views = []
-        for name in names:
-            data = report.report
-            block = data["intersection"] if name == "intersection" else data["attributes"][name]
-            charts = report_charts(report.report, name, policy=rules)
-            views.append(
-                {
-                    "name": name,
-                    "columns": block["columns"],
-                    "groups": [
-                        {
-                            "label": ", ".join(f"{k}={v}" for k, v in g["group"].items()),
-                            "n": g["n"],
-                            "values": [g.get("metrics", {}).get(m) for m in ROW_METRICS],
-                            "reasons": g.get("null_reasons", {}),
-                        }
-                        for g in block["groups"]
-                    ],
-                    "charts": [mark_safe(svg) for svg in charts.values()],  # noqa: S308 - built and escaped by charts.py
-                }
-            )
-        return views

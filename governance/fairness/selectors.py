@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -69,3 +70,39 @@ def check_rule_counts(report: BiasReport) -> dict[str, int]:
     """How many policy outcomes (rule x view) the report was judged on, and how many failed."""
     outcomes = report.policy_result.get("outcomes", [])
     return {"evaluated": len(outcomes), "failed": sum(1 for o in outcomes if not o.get("passed"))}
+
+
+def requester_labels(idents: Iterable[str]) -> dict[str, str]:
+    """Readable names of the principals who requested checks, in two queries however many.
+
+    ``user:3`` reads as the username and ``api_key:2`` as ``team/keyname`` (how principals label
+    themselves); the service's own actors (``cli:seed_demo``, ``worker:fairness``) keep their id, which
+    already says what they are. An account deleted since keeps its id, marked as such.
+    """
+    from django.contrib.auth import get_user_model
+
+    from governance.accounts.models import ApiKey
+
+    idents = list(idents)
+    wanted: dict[str, set[int]] = {"user": set(), "api_key": set()}
+    for ident in idents:
+        kind, _, number = ident.partition(":")
+        if kind in wanted and number.isdigit():
+            wanted[kind].add(int(number))
+    names: dict[str, str] = {}
+    if wanted["user"]:
+        users = get_user_model().objects.filter(pk__in=wanted["user"])
+        names.update({f"user:{user.pk}": user.get_username() for user in users})
+    if wanted["api_key"]:
+        keys = ApiKey.objects.filter(pk__in=wanted["api_key"]).select_related("team")
+        names.update({f"api_key:{key.pk}": f"{key.team.slug}/{key.name}" for key in keys})
+    labels = {}
+    for ident in idents:
+        kind = ident.partition(":")[0]
+        labels[ident] = names.get(ident) or (f"{ident} (deleted)" if kind in wanted else ident)
+    return labels
+
+
+def requester_label(ident: str) -> str:
+    """The readable name of one requester (see :func:`requester_labels`)."""
+    return requester_labels([ident])[ident]
