@@ -402,3 +402,15 @@ def test_reports_without_bootstrap_missing_groups_and_weights():
     assert any(title.startswith("region=(missing)") for title in _titles(chart))
     assert len(_by_class(chart, "group-marker")) == 4
     assert any("sample weights" in text for text in _texts(chart))
+
+
+def test_chart_code_is_split_by_concern_into_small_modules():
+    """Text measurement, SVG primitives and report reading live apart, no module over ~400 lines."""
+    from pathlib import Path
+
+    import governance.fairness.charts as charts
+
+    package = Path(charts.__file__).parent
+    sizes = {path.name: len(path.read_text().splitlines()) for path in package.glob("*.py")}
+    assert {"text.py", "svg.py", "reading.py", "report_charts.py"} <= set(sizes), sizes
+    assert max(sizes.values()) <= 400, sizes
