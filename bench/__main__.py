@@ -5,7 +5,7 @@ load the machine at the same time and Django settings of one do not leak into an
 the median [min-max] of at least 5 interleaved rounds of the measured thing and its named baseline; the
 table's ratio column is what to compare across machines (absolute times drift on shared ones).
 
-    .venv/bin/python -m bench                                  # all, modest sizes (a few minutes on 2 cores)
+    .venv/bin/python -m bench                                  # all, modest sizes (~7 min on 2 shared cores)
     .venv/bin/python -m bench --only fairness_e2e artifact_hashing
     .venv/bin/python -m bench --engine-sizes 100000 1000000 --e2e-rows 100000000 --hash-mib 4096
 
@@ -26,15 +26,16 @@ from bench.report import LEGEND, MIN_ROUNDS, Figure, markdown_table, progress
 BENCHMARKS = ("fairness_engine", "fairness_e2e", "artifact_hashing", "audit_append")
 
 
-def arguments(name: str, args: argparse.Namespace) -> list[str]:
+def runs(name: str, args: argparse.Namespace) -> list[list[str]]:
+    """The command-line arguments of each run of one benchmark module."""
     rounds = ["--rounds", str(args.rounds)]
     if name == "fairness_engine":
-        return ["--sizes", *map(str, args.engine_sizes), *rounds]
-    if name == "fairness_e2e":
-        return ["--rows", str(args.e2e_rows), *rounds]
+        return [["--sizes", *map(str, args.engine_sizes), *rounds]]
+    if name == "fairness_e2e":  # one file pair per size
+        return [["--rows", str(rows), *rounds] for rows in args.e2e_rows]
     if name == "artifact_hashing":
-        return ["--size-mib", str(args.hash_mib), *rounds]
-    return ["--events", str(args.audit_events), "--threads", "1", "4", *rounds]
+        return [["--size-mib", str(args.hash_mib), *rounds]]
+    return [["--events", str(args.audit_events), "--threads", "1", "4", *rounds]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
     parser.add_argument("--rounds", type=int, default=MIN_ROUNDS, help=f"rounds per figure (>= {MIN_ROUNDS})")
     parser.add_argument("--engine-sizes", type=int, nargs="+", default=[100_000], help="fairness_engine rows")
-    parser.add_argument("--e2e-rows", type=int, default=10_000_000, help="fairness_e2e rows")
+    parser.add_argument(
+        "--e2e-rows", type=int, nargs="+", default=[1_000_000, 10_000_000], help="fairness_e2e rows"
+    )
     parser.add_argument("--hash-mib", type=int, default=1024, help="artifact_hashing file size")
     parser.add_argument("--audit-events", type=int, default=500, help="audit_append events per measurement")
     args = parser.parse_args(argv)
@@ -55,14 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     failed: list[str] = []
     started = time.perf_counter()
     for name in args.only:
-        command = [sys.executable, "-m", f"bench.{name}", "--json", *arguments(name, args)]
-        progress(f"$ {' '.join(command[1:])}")
-        begun = time.perf_counter()
-        result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
-        figures += [Figure.from_json(line) for line in result.stdout.splitlines() if line.startswith("{")]
-        progress(f"  {name}: {time.perf_counter() - begun:.0f} s, exit {result.returncode}")
-        if result.returncode:
-            failed.append(name)
+        for arguments in runs(name, args):
+            command = [sys.executable, "-m", f"bench.{name}", "--json", *arguments]
+            progress(f"$ {' '.join(command[1:])}")
+            begun = time.perf_counter()
+            result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+            figures += [Figure.from_json(line) for line in result.stdout.splitlines() if line.startswith("{")]
+            progress(f"  {name}: {time.perf_counter() - begun:.0f} s, exit {result.returncode}")
+            if result.returncode:
+                failed.append(name)
     print(
         f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{args.rounds} rounds, {time.perf_counter() - started:.0f} s in all"
