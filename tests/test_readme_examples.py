@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -211,6 +212,7 @@ class Deadline:
 @pytest.fixture
 def procfile_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """migrate + seed_demo + the Procfile's processes, as ``make run`` does, in a checkout-like dir."""
+    assert shutil.which("curl"), "the README's examples use curl: install it (apt-get install -y curl)"
     deadline = Deadline(TIME_LIMIT)
     checkout = tmp_path / "checkout"
     var = checkout / "var"
