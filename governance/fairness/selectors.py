@@ -25,8 +25,7 @@ def with_progress(qs: QuerySet[FairnessCheck]) -> QuerySet[FairnessCheck]:
 
 
 def fairness_check_list(*, principal: Principal) -> QuerySet[FairnessCheck]:
-    qs = with_progress(FairnessCheck.objects.all())
-    return qs if principal.read_all_teams else qs.filter(model_version__model__team_id__in=principal.team_ids)
+    return with_progress(FairnessCheck.objects.visible_to(principal))
 
 
 def check_progress(check: FairnessCheck) -> dict[str, Any]:
