@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "audit",
     "governance.core",
     "governance.accounts",
+    "governance.jobs",
     "governance.inventory",
     "governance.fairness",
 ]
@@ -185,11 +186,13 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=f"file://{VAR_D
 if CELERY_RESULT_BACKEND.startswith("file://"):
     (VAR_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # A task taken by a worker that then dies is redelivered after this many seconds (acks_late).
-    # Keep it above the longest task: a live worker's task would otherwise run twice (harmless,
-    # every task is idempotent, but wasted work).
+    # Redis redelivers an unacknowledged task after this many seconds (acks_late). Dead workers are
+    # noticed sooner through job leases (JOBS_LEASE_SECONDS); this is the backstop, and a redelivery
+    # of a job still leased by a live worker is skipped, so it may be shorter than the longest task.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+        # A broker that is down must not hold a request: the outbox keeps the message for the sweeper.
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
     }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
@@ -201,6 +204,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A pool child that grew past this (KiB) is replaced after its task: one hostile file cannot keep a
+# host's memory (the job itself is bounded by the fairness input caps).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=1_048_576)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 CELERY_TIMEZONE = "UTC"
 
@@ -227,6 +233,18 @@ WORKER_READABLE_ROOTS = env.list("WORKER_READABLE_ROOTS", default=[str(VAR_DIR /
 
 # Rows per fairness chunk: each chunk is one task, so more workers count a large file faster.
 FAIRNESS_CHUNK_ROWS = env.int("FAIRNESS_CHUNK_ROWS", default=5_000_000)
+
+# Jobs (governance.jobs): a running job's lease lasts JOBS_LEASE_SECONDS and is renewed every
+# JOBS_HEARTBEAT_SECONDS; the sweeper runs every JOBS_SWEEP_SECONDS. A dead worker's job is sent again
+# within lease + sweep seconds (40 s by default); a message no worker took is re-sent after the ack timeout.
+JOBS_LEASE_SECONDS = env.float("JOBS_LEASE_SECONDS", default=30.0)
+JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=10.0)
+JOBS_SWEEP_SECONDS = env.float("JOBS_SWEEP_SECONDS", default=10.0)
+JOBS_ACK_TIMEOUT_SECONDS = env.float("JOBS_ACK_TIMEOUT_SECONDS", default=60.0)
+JOBS_SEND_GRACE_SECONDS = env.float("JOBS_SEND_GRACE_SECONDS", default=2.0)
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=5)
+JOBS_STALE_SECONDS = env.float("JOBS_STALE_SECONDS", default=300.0)
+CELERY_BEAT_SCHEDULE["jobs-sweep"] = {"task": "jobs.sweep", "schedule": JOBS_SWEEP_SECONDS}
 
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "audit.tasks.checkpoint_sign",

@@ -38,8 +38,13 @@ def alive(request: HttpRequest) -> HttpResponse:
 
 
 def ready(request: HttpRequest) -> HttpResponse:
-    """Database and broker reachable (readiness probe)."""
+    """Readiness: 503 without a database; ``degraded`` (still 200) when the broker is down or jobs are stale.
+
+    The web tier keeps accepting jobs without a broker (the outbox sends them later), so a broker outage
+    must not take it out of the load balancer; the reasons and per-type job health say what is wrong.
+    """
     from governance.celery import app
+    from governance.jobs.selectors import job_health
 
     checks: dict[str, str] = {}
     try:
@@ -54,10 +59,17 @@ def ready(request: HttpRequest) -> HttpResponse:
         checks["broker"] = "ok"
     except Exception as exc:
         checks["broker"] = f"error: {type(exc).__name__}"
-    ok = all(v == "ok" for v in checks.values())
-    return JsonResponse(
-        {"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503
-    )
+    body: dict[str, Any] = {"checks": checks, "reasons": []}
+    if checks["database"] != "ok":
+        body.update(status="not ready", reasons=["database unreachable"])
+        return JsonResponse(body, status=503, headers={"Retry-After": "5"})
+    health = job_health()
+    body["jobs"] = health.to_dict()
+    if checks["broker"] != "ok":
+        body["reasons"].append("broker unreachable: new jobs wait in the outbox until it is back")
+    body["reasons"] += health.reasons
+    body["status"] = "degraded" if body["reasons"] else "ready"
+    return JsonResponse(body)
 
 
 def _problem(status: int, code: str, title: str, detail: str) -> HttpResponse:

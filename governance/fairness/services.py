@@ -26,8 +26,12 @@ from governance.fairness.engine import FairnessInputError
 from governance.fairness.models import BiasReport, FairnessCheck, FairnessChunk
 from governance.fairness.validation import fairness_check_errors, validation_error
 from governance.inventory.models import ModelVersion
+from governance.jobs.outbox import job_dispatch
 
 PROGRESS_EVERY_ROWS = 1_000_000  # progress writes per chunk stay rare on big files
+JOB_TYPE = "fairness_check"  # governance.jobs registry name (apps.py)
+START_TASK = "fairness.check_start"
+CHUNK_TASK = "fairness.chunk_count"
 
 
 @transaction.atomic
@@ -48,8 +52,6 @@ def fairness_check_create(
     columns against it (its schema only, so cheap on any file). All mistakes come back at once as one
     ``ValidationError`` keyed by config path (``config.score``); ``input_format`` ``None`` detects it.
     """
-    from governance.fairness.tasks import fairness_check_start
-
     if not actor.has_scope(Scope.FAIRNESS_WRITE):
         raise PermissionDeniedError("Requesting fairness checks needs the fairness:write scope.")
     if not actor.can_write_team(model_version.model.team_id):
@@ -82,7 +84,8 @@ def fairness_check_create(
             "input_sha256": input_sha256 or None,
         },
     )
-    transaction.on_commit(lambda: fairness_check_start.delay(check.pk))
+    # Dispatched if and only if committed (outbox): a broker outage delays the check, never loses it.
+    job_dispatch(task=START_TASK, args=[check.pk], job_type=JOB_TYPE, job_id=check.pk)
     return check
 
 
@@ -120,6 +123,8 @@ def fairness_check_plan(*, check_id: int) -> list[int]:
                 [FairnessChunk(fairness_check=check, index=i) for i in range(len(plan))],
                 ignore_conflicts=True,
             )
+            for index in range(len(plan)):  # one message per chunk, sent once this plan commits
+                job_dispatch(task=CHUNK_TASK, args=[check.pk, index], job_type=JOB_TYPE, job_id=check.pk)
         return _chunks_to_count(check)
 
 
@@ -240,6 +245,11 @@ def fairness_check_fail(*, check_id: int, message: str, field: str = "") -> Fair
         check: FairnessCheck = FairnessCheck.objects.select_for_update().get(pk=check_id)
         _fail_locked(check, message=message, field=field)
         return check
+
+
+def fairness_check_give_up(check_id: int, message: str) -> None:
+    """The job layer stopped retrying (its workers kept dying): the check fails with that reason."""
+    fairness_check_fail(check_id=check_id, message=message)
 
 
 def _fail_locked(check: FairnessCheck, *, message: str, field: str) -> None:

@@ -21,6 +21,10 @@ from governance.core.uris import local_path
 from governance.inventory import events, lifecycle
 from governance.inventory.models import ArtifactHashJob, ModelVersion
 from governance.inventory.services import _require_write
+from governance.jobs.outbox import job_dispatch
+
+JOB_TYPE = "artifact_hash"  # governance.jobs registry name (apps.py)
+HASH_TASK = "inventory.artifact_hash"
 
 
 def artifact_local_path(uri: str) -> Path:
@@ -29,15 +33,13 @@ def artifact_local_path(uri: str) -> Path:
 
 @transaction.atomic
 def artifact_hash_request(*, actor: Principal, model_version: ModelVersion) -> ArtifactHashJob:
-    """Queue hashing of a version's artifact (the task runs after commit)."""
-    from governance.inventory.tasks import artifact_hash
-
+    """Queue hashing of a version's artifact (the task is sent after commit, through the outbox)."""
     mv = ModelVersion.objects.select_related("model").get(pk=model_version.pk)
     _require_write(actor, mv.model.team_id, "this model version")
     artifact_local_path(mv.artifact_uri)
     job = ArtifactHashJob.objects.create(model_version=mv, requested_by=actor.ident)
     audit_append(actor=actor, action=events.ARTIFACT_HASH_REQUESTED, target=mv, payload={"job_id": job.pk})
-    transaction.on_commit(lambda: artifact_hash.delay(job.pk))
+    job_dispatch(task=HASH_TASK, args=[job.pk], job_type=JOB_TYPE, job_id=job.pk)
     return job
 
 
@@ -112,6 +114,13 @@ def _record(job_id: int, actor: Principal, path: Path, manifest: Any) -> Artifac
     job.file_count = len(manifest.resources)
     job.attestation = attestation
     return _finish(job, ArtifactHashJob.Status.SUCCEEDED)
+
+
+def artifact_hash_give_up(job_id: int, message: str) -> None:
+    """The job layer stopped retrying (its workers kept dying): the job fails with that reason."""
+    from governance.accounts.principal import worker_principal
+
+    _fail(job_id, worker_principal("artifact_hash"), message)
 
 
 def _fail(job_id: int, actor: Principal, error: str) -> ArtifactHashJob:

@@ -1,13 +1,12 @@
-"""Celery tasks of the inventory: take ids, call one service, safe to run twice."""
+"""Celery tasks of the inventory: take ids, call one service, safe to run twice (acks_late + a lease)."""
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from governance.accounts.principal import worker_principal
+from governance.jobs.lease import job_task
 
 
-@shared_task(name="inventory.artifact_hash", acks_late=True)  # type: ignore[untyped-decorator]
+@job_task("inventory.artifact_hash")
 def artifact_hash(job_id: int) -> str:
     """Hash a model artifact and sign its model_signing attestation."""
     from governance.inventory.artifacts import artifact_hash_run

@@ -1,0 +1,31 @@
+"""The job types: which model holds each job's status, and how to fail a job the workers keep dying on.
+
+Domain apps register their types in ``AppConfig.ready``; this package imports no domain app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class JobType:
+    """A kind of job: its model (``app_label.Model``, with ``status`` and ``created_at``) and give-up hook."""
+
+    name: str
+    model: str
+    give_up: Callable[[int, str], object]
+
+
+_types: dict[str, JobType] = {}
+
+
+def register_job_type(job_type: JobType) -> None:
+    if _types.get(job_type.name, job_type) != job_type:
+        raise ValueError(f"job type {job_type.name!r} is already registered differently")
+    _types[job_type.name] = job_type
+
+
+def job_types() -> dict[str, JobType]:
+    return dict(_types)
