@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from governance.core.api.filters import IdFilter
 from governance.inventory import lifecycle
 from governance.inventory.choices import RiskTier
 from governance.inventory.models import Dataset, DatasetVersion, ModelCard, ModelVersion, RegisteredModel
@@ -47,7 +48,7 @@ class ModelVersionFilterSet(django_filters.FilterSet):
 class ModelCardFilterSet(django_filters.FilterSet):
     # Plain numbers, not ModelChoiceFilters: validating ids against every row would tell a client
     # which ids exist in other teams (422 for a missing id, an empty list for another team's).
-    model_version = django_filters.NumberFilter(field_name="model_version_id")
+    model_version = IdFilter(field_name="model_version_id")
     model = django_filters.CharFilter(field_name="model_version__model__name")
     latest = django_filters.BooleanFilter(
         method="filter_latest", label="Only the newest revision per version"
@@ -80,7 +81,7 @@ class DatasetFilterSet(django_filters.FilterSet):
 
 
 class DatasetVersionFilterSet(django_filters.FilterSet):
-    dataset = django_filters.NumberFilter(field_name="dataset_id")
+    dataset = IdFilter(field_name="dataset_id")
     team = django_filters.CharFilter(field_name="dataset__team__slug")
     dataset_name = django_filters.CharFilter(field_name="dataset__name")
 

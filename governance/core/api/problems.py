@@ -83,6 +83,19 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
+def one_entry_per_field(errors: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One ``errors`` item per field, in first-seen order; several messages for a field are joined
+    (the first code stays), so a client can map the list onto its inputs one to one."""
+    merged: dict[str, dict[str, str]] = {}
+    for error in errors:
+        seen = merged.get(error["field"])
+        if seen is None:
+            merged[error["field"]] = dict(error)
+        elif error["message"] not in seen["message"]:
+            seen["message"] = f"{seen['message']} {error['message']}"
+    return list(merged.values())
+
+
 def _django_validation_detail(exc: DjangoValidationError) -> Any:
     if hasattr(exc, "error_dict"):
         return {field: [e.message % (e.params or {}) for e in errs] for field, errs in exc.error_dict.items()}
@@ -95,7 +108,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         errors = [{"field": exc.field or "", "message": exc.message, "code": exc.code}]
         return problem_response(exc.status, exc.code, exc.message, errors)
     if isinstance(exc, DjangoValidationError):
-        errors = flatten_errors(_django_validation_detail(exc))
+        errors = one_entry_per_field(flatten_errors(_django_validation_detail(exc)))
         return problem_response(422, "validation_error", _summary(errors), errors)
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
         return problem_response(413, "payload_too_large", str(exc) or "The request body is too large.")
@@ -105,7 +118,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, exceptions.ValidationError):
-        errors = flatten_errors(exc.detail)
+        errors = one_entry_per_field(flatten_errors(exc.detail))
         return problem_response(422, "validation_error", _summary(errors), errors)
     if isinstance(exc, exceptions.ParseError):
         return problem_response(400, "malformed_request", str(exc.detail))

@@ -74,6 +74,13 @@ class ProblemAutoSchema(AutoSchema):
             statuses.append(429)
         return sorted(statuses)
 
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> Any:
+        schema = super()._map_basic_serializer(serializer, direction)  # type: ignore[no-untyped-call]
+        if direction == "request":
+            # Every write endpoint refuses keys it does not know (StrictFieldsMixin): say so.
+            schema["additionalProperties"] = False
+        return schema
+
     def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> Any:
         if (
             isinstance(field, serializers.ChoiceField)

@@ -8,7 +8,12 @@ from rest_framework import serializers
 
 from audit.models import Attestation
 from governance.accounts.models import Team
-from governance.core.api.serializers import StrictModelSerializer, StrictSerializer
+from governance.core.api.serializers import (
+    IdLookupField,
+    SlugLookupField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 from governance.inventory.choices import DatasetUsage
 from governance.inventory.models import (
     ArtifactHashJob,
@@ -46,9 +51,7 @@ class RegisteredModelSerializer(serializers.ModelSerializer):  # type: ignore[ty
 
 
 class RegisteredModelCreateSerializer(StrictModelSerializer):
-    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all()
-    )
+    team = SlugLookupField(slug_field="slug", queryset=Team.objects.all())
 
     class Meta:
         model = RegisteredModel
@@ -107,16 +110,12 @@ class ModelVersionSerializer(serializers.ModelSerializer):  # type: ignore[type-
 
 
 class DatasetLinkInputSerializer(StrictSerializer):
-    dataset_version = serializers.PrimaryKeyRelatedField(
-        queryset=DatasetVersion.objects.select_related("dataset")
-    )
+    dataset_version = IdLookupField(queryset=DatasetVersion.objects.select_related("dataset"))
     usage = serializers.ChoiceField(choices=DatasetUsage.choices)
 
 
 class ModelVersionCreateSerializer(StrictModelSerializer):
-    model: serializers.SlugRelatedField[RegisteredModel] = serializers.SlugRelatedField(
-        slug_field="name", queryset=RegisteredModel.objects.all()
-    )
+    model = SlugLookupField(slug_field="name", queryset=RegisteredModel.objects.all())
     datasets = DatasetLinkInputSerializer(many=True, required=False)
 
     class Meta:
@@ -171,7 +170,7 @@ class ModelCardCreateSerializer(StrictModelSerializer):
 class ModelCardImportSerializer(StrictSerializer):
     """Body of ``POST /model-cards/import``: a card in MCT JSON or Hugging Face README form."""
 
-    model_version = serializers.PrimaryKeyRelatedField(queryset=ModelVersion.objects.select_related("model"))
+    model_version = IdLookupField(queryset=ModelVersion.objects.select_related("model"))
     format = serializers.ChoiceField(
         choices=[("mct", "Model Card Toolkit JSON"), ("huggingface", "Hugging Face")]
     )
@@ -199,9 +198,7 @@ class DatasetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class DatasetCreateSerializer(StrictModelSerializer):
-    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all()
-    )
+    team = SlugLookupField(slug_field="slug", queryset=Team.objects.all())
 
     class Meta:
         model = Dataset
@@ -294,6 +291,7 @@ class AttestationSerializer(serializers.ModelSerializer):  # type: ignore[type-a
             "subject_type",
             "subject_id",
             "subject_digest",
+            "audit_entry_id",
             "audit_seq",
             "key_id",
             "bundle",

@@ -160,14 +160,16 @@ class ModelVersionViewSet(InventoryViewSet):
         job = artifact_hash_request(actor=self.principal, model_version=self.get_object())
         return Response(s.ArtifactHashJobSerializer(job).data, status=202)
 
+    # Plain arrays, as the README shows them (``jq '.[0]'``): a version has few jobs and attestations.
     @extend_schema(responses={200: s.ArtifactHashJobSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="artifact-jobs")
+    @action(detail=True, methods=["get"], url_path="artifact-jobs", pagination_class=None, filter_backends=[])
     def artifact_jobs(self, request: Request, pk: str) -> Response:
+        """Artifact hashing jobs of this version, newest first."""
         jobs = self.get_object().hash_jobs.order_by("-created_at")
         return Response(s.ArtifactHashJobSerializer(jobs, many=True).data)
 
     @extend_schema(responses={200: s.AttestationSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def attestations(self, request: Request, pk: str) -> Response:
         """Signed bundles about this version (artifact, card revisions), for offline verification."""
         items = attestations_for_model_version(self.get_object())
@@ -287,7 +289,7 @@ class DatasetVersionViewSet(InventoryViewSet):
         return self.update(request, pk, partial=True)
 
 
-@extend_schema_view(create=extend_schema(request=s.TeamSerializer, responses={201: s.TeamSerializer}))
+@extend_schema_view(create=extend_schema(request=s.TeamCreateSerializer, responses={201: s.TeamSerializer}))
 class TeamViewSet(InventoryViewSet):
     """Teams you belong to (all teams for reviewers, auditors and admins). Creating needs teams:admin."""
 
