@@ -1,5 +1,6 @@
-"""Signed statements about what the service recorded. Each names the audit event it attests, so a
-verifier can find the same fact in the tamper-evident log."""
+"""Signed statements about what the service recorded. Each names the audit entry (by id) it was
+logged at, so a verifier can find the same fact in the tamper-evident log; the entry's position and
+inclusion proof come from ``GET /api/v1/audit/events/{id}`` once it is integrated."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from audit.models import Attestation, AuditEvent
 from audit.pure.evidence.bundle import sign_statement
-from audit.pure.evidence.intoto import AUDIT_SEQUENCE_FIELD, statement, subject
+from audit.pure.evidence.intoto import AUDIT_ENTRY_FIELD, statement, subject
 from audit.pure.evidence.keys import model_signing_hint
 from audit.signing import current_signer
 
@@ -29,7 +30,7 @@ def attestation_create(
     Call inside the transaction that wrote ``audit_event``: if signing fails, the state change and
     its event roll back with it, so nothing is recorded without its signature.
     """
-    body = {**predicate, AUDIT_SEQUENCE_FIELD: audit_event.seq}
+    body = {**predicate, AUDIT_ENTRY_FIELD: str(audit_event.entry_id)}
     return attestation_for_statement(
         target=target,
         statement=statement([subject(subject_name, subject_digest)], predicate_type, body),
@@ -50,7 +51,7 @@ def attestation_for_statement(
         subject_type=target._meta.label_lower,
         subject_id=str(target.pk),
         subject_digest=statement["subject"][0]["digest"]["sha256"],
-        audit_seq=audit_event.seq,
+        audit_entry_id=audit_event.entry_id,
         key_id=signer.key_id,
         bundle=bundle,
         created_at=timezone.now(),

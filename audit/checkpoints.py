@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.integrator import audit_integrate
 from audit.models import Checkpoint
 from audit.pure.checkpoint_note import sign_checkpoint
 from audit.selectors import head_root
@@ -18,8 +19,10 @@ def checkpoint_sign() -> Checkpoint | None:
     Checkpoints are not audit events themselves (that would move the head they sign); the signed
     note is the evidence. Returns None when there is nothing new to sign.
     """
+    current_signer()  # first: creating the first key is itself an audit event, which this signs
+    audit_integrate()  # sign what has been accepted so far, not only what a nudge already integrated
     with transaction.atomic():
-        signer = current_signer()  # first: creating the first key is itself an audit event
+        signer = current_signer()
         size, root = head_root()
         origin = settings.AUDIT_LOG_ORIGIN
         if size == 0 or Checkpoint.objects.filter(origin=origin, size=size).exists():

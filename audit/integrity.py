@@ -1,65 +1,90 @@
 """``audit_verify``: check the stored log against itself, its head and its signed checkpoints.
 
-The pure verifier (``audit.pure.log_verify``) does the cryptography an auditor repeats offline with
-``govctl verify log``; this module adds what only the database can show: that the queryable
-columns of each event still say what its canonical bytes say, and that the head agrees.
+The pure verifier (``audit.pure.log_verify``) does what an auditor repeats offline with ``govctl
+verify log`` on the export, including the comparison of each event's query columns with its hashed
+bytes; this module feeds it the same records straight from the database and adds what only the
+database can show: that the head (the integrator's compact range) agrees with the leaves. Every
+problem is reported, each located as narrowly as the evidence proves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
 from audit import selectors
+from audit.export import verifier_tuples
 from audit.models import AuditLogHead, Checkpoint
-from audit.pure.canonical import canonical_bytes
-from audit.pure.log_verify import LogVerification, verify_log
+from audit.pure.log_verify import LogProblem, LogVerification, verify_log
 from audit.pure.merkle import CompactRange
-from audit.services import event_document
 from audit.signing import jwks
 
 
 @dataclass(frozen=True)
 class StoredLogVerification:
-    """The pure verifier's result plus the database-only checks; ``first_bad_seq`` is the earliest."""
+    """The pure verifier's result plus the head check."""
 
     log: LogVerification
-    column_mismatch_seq: int | None
-    head_problem: str | None
+    head_problems: tuple[LogProblem, ...]
 
     @property
     def ok(self) -> bool:
-        return self.log.ok and self.column_mismatch_seq is None and self.head_problem is None
+        return self.log.ok and not self.head_problems
+
+    @property
+    def problems(self) -> tuple[LogProblem, ...]:
+        return self.log.problems + self.head_problems
 
     @property
     def first_bad_seq(self) -> int | None:
-        candidates = [s for s in (self.log.first_bad_seq, self.column_mismatch_seq) if s is not None]
-        return min(candidates) if candidates else None
+        located = [p.seq for p in self.problems if p.seq is not None]
+        return min(located) if located else None
 
     @property
-    def reason(self) -> str:
-        if self.column_mismatch_seq is not None and self.first_bad_seq == self.column_mismatch_seq:
-            return "the event's columns disagree with its canonical (hashed) bytes"
-        return self.log.reason or self.head_problem or ""
+    def headline(self) -> str:
+        return self.log.headline or (self.head_problems[0].reason if self.head_problems else "")
+
+
+def _head_problems(head: AuditLogHead, result: LogVerification, leaves: CompactRange) -> list[LogProblem]:
+    """Compare the stored compact range with the one recomputed from the leaves, peak by peak: each
+    peak is the root of an aligned subtree, so a differing peak locates a change to its range."""
+    if head.size != result.size:
+        return [
+            LogProblem(
+                None, "head", f"the head says size {head.size}, but {result.size} events are integrated"
+            )
+        ]
+    problems = []
+    start = 0
+    stored = [bytes.fromhex(p) for p in head.peaks]
+    widths = [1 << bit for bit in range(head.size.bit_length() - 1, -1, -1) if head.size >> bit & 1]
+    for index, (width, computed) in enumerate(zip(widths, leaves.peaks, strict=True)):
+        if index >= len(stored) or stored[index] != computed:
+            problems.append(
+                LogProblem(
+                    start,
+                    "head",
+                    f"the head's subtree root over events {start}..{start + width - 1} differs from the "
+                    f"leaves: an event in that range changed after it was integrated",
+                    start + width - 1,
+                )
+            )
+        start += width
+    return problems
 
 
 def audit_log_verify() -> StoredLogVerification:
-    mismatch: list[int] = []
+    leaves = CompactRange()
 
-    def events() -> Iterator[tuple[int, bytes, bytes]]:
-        for event in selectors.iter_events():
-            canonical = bytes(event.canonical)
-            if not mismatch and canonical_bytes(event_document(event)) != canonical:
-                mismatch.append(event.seq)
-            yield event.seq, canonical, bytes.fromhex(event.leaf_hash)
+    def events() -> Iterator[tuple[Any, ...]]:
+        for record in verifier_tuples(selectors.iter_events()):
+            leaves.append(record[2])
+            yield record
 
     notes = list(Checkpoint.objects.order_by("size").values_list("note", flat=True))
     result = verify_log(events(), notes, jwks(), settings.AUDIT_LOG_ORIGIN)
     head = AuditLogHead.objects.get(pk=1)
-    head_root = CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks]).root()
-    head_problem = None
-    if head.size != result.size or head_root != result.root:
-        head_problem = f"the head says size {head.size}, the events give size {result.size} with another root"
-    return StoredLogVerification(result, mismatch[0] if mismatch else None, head_problem)
+    return StoredLogVerification(result, tuple(_head_problems(head, result, leaves)))

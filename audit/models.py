@@ -6,7 +6,8 @@ from django.db import models
 
 
 class AuditLogHead(models.Model):
-    """The single row whose lock serialises appends, so sequence numbers never fork or skip."""
+    """The integrated tree: its size and compact range. Only the integrator locks this row, briefly;
+    services never do (they insert pending entries), so no business transaction waits on it."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     size = models.PositiveBigIntegerField(default=0)
@@ -24,12 +25,23 @@ class AuditLogHead(models.Model):
 class AuditEvent(models.Model):
     """One recorded state change. ``canonical`` holds the RFC 8785 bytes that were hashed.
 
-    The columns beside ``canonical`` exist for querying; verification checks that they agree with
-    the canonical bytes, and that the bytes hash to the leaf in the signed tree.
+    An entry is *accepted* in the business transaction that caused it (``entry_id`` and leaf hash
+    fixed at once, ``seq`` empty: pending) and *integrated* later by the batching integrator, which
+    assigns its position ``seq`` in the Merkle tree, as transparency logs separate the two. The
+    columns beside ``canonical`` exist for querying only: the API and the export serve the event
+    decoded from ``canonical``, and verification checks that the columns still agree with it.
     """
 
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    entry_id = models.UUIDField(unique=True, editable=False, help_text="The entry's identity (in its bytes).")
+    seq = models.PositiveBigIntegerField(
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Position in the log; empty while pending.",
+    )
     created_at = models.DateTimeField(editable=False, db_index=True)
+    integrated_at = models.DateTimeField(null=True, blank=True, editable=False)
     actor = models.CharField(max_length=100, editable=False, db_index=True)
     actor_label = models.CharField(max_length=200, editable=False)
     action = models.CharField(max_length=100, editable=False, db_index=True)
@@ -42,11 +54,20 @@ class AuditEvent(models.Model):
     leaf_hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+            # The integrator's queue: pending entries in acceptance order.
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_pending_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
+        where = f"#{self.seq}" if self.seq is not None else "pending"
+        return f"{where} {self.action} {self.target_type}:{self.target_id}"
+
+    @property
+    def is_integrated(self) -> bool:
+        return self.seq is not None
 
 
 class SigningKey(models.Model):
@@ -109,7 +130,14 @@ class Attestation(models.Model):
     subject_type = models.CharField(max_length=100)
     subject_id = models.CharField(max_length=100)
     subject_digest = models.CharField(max_length=64, help_text="hex sha256 of the attested content")
-    audit_seq = models.PositiveBigIntegerField(help_text="sequence number of the audit event it attests")
+    audit_entry_id = models.UUIDField(
+        null=True, help_text="the audit entry (id) the attestation was logged at"
+    )
+    audit_seq = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="legacy: the sequence number signed into attestations made before entry ids",
+    )
     key_id = models.CharField(max_length=64)
     bundle = models.JSONField()
     created_at = models.DateTimeField()

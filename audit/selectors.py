@@ -24,14 +24,14 @@ def leaf_hashes(size: int) -> list[bytes]:
 
 
 def iter_events(batch: int = 2000) -> Iterator[AuditEvent]:
-    """Every event in sequence order, in keyset-paginated batches (constant memory)."""
-    last = -1
+    """Every integrated event in sequence order, in keyset-paginated batches (constant memory)."""
+    last: int = -1
     while True:
         rows = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:batch])
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq
+        last = rows[-1].seq or 0  # integrated rows only: seq is set
 
 
 def head_root() -> tuple[int, bytes]:
@@ -51,6 +51,11 @@ def consistency_proof(first: int, second: int) -> tuple[list[bytes], bytes, byte
     """(proof, first root, second root) that the tree of ``second`` extends the tree of ``first``."""
     hashes = leaf_hashes(second)
     return merkle.consistency_proof(first, hashes), merkle.root(hashes[:first]), merkle.root(hashes)
+
+
+def pending_count() -> int:
+    """Accepted entries not yet integrated (normally zero or a few; the health page shows it)."""
+    return AuditEvent.objects.filter(seq__isnull=True).count()
 
 
 def checkpoint_latest() -> Checkpoint | None:

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from audit.pure.checkpoint_note import CheckpointError, note_keys_from_jwks
 from audit.pure.evidence.errors import EvidenceError
-from audit.pure.log_verify import LogVerification, parse_checkpoint_list, read_events_jsonl, verify_log
+from audit.pure.log_verify import (
+    LogProblem,
+    LogVerification,
+    parse_checkpoint_list,
+    read_events_jsonl,
+    verify_log,
+)
 
 from .errors import EXIT_FAILED, EXIT_OK, InputError, VerificationFailed
 from .evidence import load_verify_bundle
@@ -102,12 +108,21 @@ def _bundle_summary(verified: VerifiedAttestation, artifact: Path | None) -> dic
         "key_id": verified.key_id,
         "key_status": verified.key_status,
         "key_retired_at": verified.key_retired_at.isoformat() if verified.key_retired_at else None,
+        "audit_entry": verified.audit_entry,
         "audit_sequence": verified.audit_sequence,
         "artifact": str(artifact) if artifact is not None else None,
         "artifact_verified": verified.artifact_verified,
         "matched_subject": matched.name if matched is not None else None,
         "model_files": len(manifest.resources) if manifest is not None else None,
     }
+
+
+def _audit_entry_line(summary: dict[str, Any]) -> str:
+    """The audit entry the statement names: its id, or (statements signed before ids) its sequence."""
+    if summary["audit_entry"]:
+        return f"  audit entry:    {summary['audit_entry']}"
+    sequence = summary["audit_sequence"]
+    return f"  audit sequence: {sequence if sequence is not None else '-'}"
 
 
 def _bundle_text(summary: dict[str, Any]) -> list[str]:
@@ -119,7 +134,7 @@ def _bundle_text(summary: dict[str, Any]) -> list[str]:
         f"  predicate type: {summary['predicate_type']}",
         *(f"  subject:        {s['name']} sha256:{s['digest']['sha256']}" for s in summary["subjects"]),
         f"  signing key:    {summary['key_id']} ({status})",
-        f"  audit sequence: {summary['audit_sequence'] if summary['audit_sequence'] is not None else '-'}",
+        _audit_entry_line(summary),
     ]
     if summary["artifact_verified"]:
         files = f", {summary['model_files']} file(s)" if summary["model_files"] is not None else ""
@@ -185,14 +200,22 @@ def _log_document(result: LogVerification) -> dict[str, Any]:
         "first_bad_seq": result.first_bad_seq,
         "reason": result.reason,
         "problem_count": result.problem_count,
-        "problems": [{"seq": p.seq, "kind": p.kind, "reason": p.reason} for p in result.problems],
+        "first_bad_range": _range(result.first_problem),
+        "problems": [
+            {"seq": p.seq, "last_seq": p.last_seq, "where": p.where, "kind": p.kind, "reason": p.reason}
+            for p in result.problems
+        ],
     }
 
 
+def _range(problem: LogProblem | None) -> list[int] | None:
+    if problem is None or problem.seq is None:
+        return None
+    return [problem.seq, problem.last_seq if problem.last_seq is not None else problem.seq]
+
+
 def _log_failure_line(result: LogVerification) -> str:
-    head = result.reason or "unknown problem"
-    if result.first_bad_seq is not None:
-        head = f"first bad sequence number {result.first_bad_seq}: {head}"
+    head = result.headline or "unknown problem"
     if result.problem_count > 1:
         head += f" (+{result.problem_count - 1} more problem(s); --output json lists them)"
     return head

@@ -225,6 +225,11 @@ SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="") or _local
 # Where signatures come from: a dotted path to a zero-argument callable returning an
 # ``audit.pure.evidence.keys.Signer``. Swap in a PKCS#11 or KMS signer without touching callers.
 AUDIT_SIGNER = env.str("AUDIT_SIGNER", default="audit.signing.database_signer")
+# Integrating accepted audit entries into the tree: "thread" (a background integrator per process,
+# woken by commits), "inline" (in the committing thread, after commit) or "off" (sweeper only).
+AUDIT_INTEGRATE_MODE = env.str("AUDIT_INTEGRATE_MODE", default="thread")
+# The sweeper integrates what a lost nudge left behind: the log's maximum integration delay.
+AUDIT_INTEGRATE_SWEEP_SECONDS = env.float("AUDIT_INTEGRATE_SWEEP_SECONDS", default=5.0)
 # The audit API's permission class: the domain decides who reads the log (audit/ imports no domain).
 AUDIT_API_READ_PERMISSION = "governance.accounts.permissions.CanReadAuditLog"
 
@@ -246,6 +251,10 @@ JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=5)
 JOBS_STALE_SECONDS = env.float("JOBS_STALE_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE["jobs-sweep"] = {"task": "jobs.sweep", "schedule": JOBS_SWEEP_SECONDS}
 
+CELERY_BEAT_SCHEDULE["audit-integrate"] = {
+    "task": "audit.tasks.audit_integrate",
+    "schedule": AUDIT_INTEGRATE_SWEEP_SECONDS,
+}
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "audit.tasks.checkpoint_sign",
     "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS),

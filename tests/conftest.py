@@ -12,6 +12,10 @@ from rest_framework.test import APIClient
 
 from audit.vocabulary import registry
 
+# Integrate accepted audit entries in the committing thread: deterministic for tests (production
+# uses a background integrator thread per process; tests of that mode set it themselves).
+settings.AUDIT_INTEGRATE_MODE = "inline"
+
 # Actions that only tests record (the vocabulary refuses undeclared ones, as it should).
 for _name in ("test.event", "test.concurrent"):
     if _name not in registry:

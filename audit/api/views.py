@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,18 +13,26 @@ from django.conf import settings
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit import selectors
+from audit.export import decoded_event, export_record
 from audit.models import AuditEvent, Checkpoint
 from audit.signing import jwks
 from audit.vocabulary import registry
+
+
+class ConflictError(APIException):
+    status_code = 409
+    default_detail = "Conflict."
+    default_code = "conflict"
 
 
 def _reader_permissions() -> list[Any]:
@@ -36,29 +45,92 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-class AuditEventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    canonical = serializers.SerializerMethodField(help_text="base64 of the RFC 8785 bytes hashed as the leaf")
+class AuditEventSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """An entry as its hashed bytes say it (never the query columns), with where it is in the log."""
 
-    class Meta:
-        model = AuditEvent
-        fields = [
-            "seq",
-            "created_at",
-            "actor",
-            "actor_label",
-            "action",
-            "target_type",
-            "target_id",
-            "payload",
-            "request_id",
-            "source_ip",
-            "leaf_hash",
-            "canonical",
-        ]
-        read_only_fields = fields
+    id = serializers.UUIDField(
+        source="entry_id", help_text="The entry's identity, fixed when it was accepted."
+    )
+    seq = serializers.IntegerField(allow_null=True, help_text="Position in the log; null while pending.")
+    status = serializers.SerializerMethodField(help_text="pending (accepted) or integrated (in the tree).")
+    integrated_at = serializers.DateTimeField(allow_null=True)
+    leaf_hash = serializers.CharField(help_text="hex SHA-256(0x00 || canonical)")
+    canonical = serializers.SerializerMethodField(help_text="base64 of the RFC 8785 bytes hashed as the leaf")
+    time = serializers.SerializerMethodField()
+    actor = serializers.SerializerMethodField()
+    action = serializers.SerializerMethodField()
+    target = serializers.SerializerMethodField()
+    payload = serializers.SerializerMethodField()
+    request_id = serializers.SerializerMethodField()
+    source_ip = serializers.SerializerMethodField()
+
+    def _document(self, event: AuditEvent) -> dict[str, Any]:
+        cache: dict[int, dict[str, Any]] = self.context.setdefault("_decoded", {})
+        if event.pk not in cache:
+            cache[event.pk] = decoded_event(event)
+        return cache[event.pk]
+
+    def get_status(self, event: AuditEvent) -> str:
+        return "integrated" if event.is_integrated else "pending"
 
     def get_canonical(self, event: AuditEvent) -> str:
         return b64(bytes(event.canonical))
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_time(self, event: AuditEvent) -> Any:
+        return self._document(event).get("time")
+
+    @extend_schema_field(
+        {"type": "object", "properties": {"id": {"type": "string"}, "label": {"type": "string"}}}
+    )
+    def get_actor(self, event: AuditEvent) -> Any:
+        return self._document(event).get("actor")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_action(self, event: AuditEvent) -> Any:
+        return self._document(event).get("action")
+
+    @extend_schema_field(
+        {"type": "object", "properties": {"type": {"type": "string"}, "id": {"type": "string"}}}
+    )
+    def get_target(self, event: AuditEvent) -> Any:
+        return self._document(event).get("target")
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_payload(self, event: AuditEvent) -> Any:
+        return self._document(event).get("payload")
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_request_id(self, event: AuditEvent) -> Any:
+        return self._document(event).get("request_id")
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_source_ip(self, event: AuditEvent) -> Any:
+        return self._document(event).get("source_ip")
+
+
+class AuditEntrySerializer(AuditEventSerializer):
+    """One entry with its inclusion proof against the latest signed checkpoint, once it has one."""
+
+    inclusion = serializers.SerializerMethodField(
+        help_text="RFC 6962 inclusion proof against the latest checkpoint that covers the entry; null "
+        "while the entry is pending or no checkpoint covers it yet."
+    )
+
+    @extend_schema_field({"type": "object", "nullable": True, "additionalProperties": True})
+    def get_inclusion(self, event: AuditEvent) -> dict[str, Any] | None:
+        checkpoint = selectors.checkpoint_latest()
+        if event.seq is None or checkpoint is None or checkpoint.size <= event.seq:
+            return None
+        leaf, path, root = selectors.inclusion_proof(event.seq, checkpoint.size)
+        return {
+            "leaf_index": event.seq,
+            "tree_size": checkpoint.size,
+            "leaf_hash": b64(leaf),
+            "inclusion_path": [b64(h) for h in path],
+            "root_hash": b64(root),
+            "checkpoint": checkpoint.note,
+        }
 
 
 class CheckpointSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -99,21 +171,39 @@ def _check_size(name: str, size: int) -> None:
 
 
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
-    """The audit log, read-only (``?action=``, ``?target_type=&target_id=``, ``?actor=``)."""
+    """The audit log, read-only (``?action=``, ``?target_type=&target_id=``, ``?actor=``), in acceptance
+    order. Each entry is served as decoded from its hashed bytes. An entry is addressed by its id
+    (``/events/{uuid}``) or, once integrated, by its sequence number (``/events/{seq}``)."""
 
     permission_classes = _reader_permissions()
-    serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilterSet
-    queryset = AuditEvent.objects.order_by("seq")
-    lookup_field = "seq"
+    queryset = AuditEvent.objects.order_by("id")
+    lookup_field = "entry"
+    lookup_value_regex = r"[0-9]+|[0-9a-fA-F-]{32,36}"
+
+    def get_serializer_class(self) -> type[AuditEventSerializer]:
+        return AuditEntrySerializer if self.action == "retrieve" else AuditEventSerializer
+
+    def get_object(self) -> AuditEvent:
+        key = str(self.kwargs["entry"])
+        try:
+            lookup: dict[str, Any] = {"seq": int(key)} if key.isdigit() else {"entry_id": uuid.UUID(key)}
+        except ValueError:
+            raise NotFound("No such audit entry.") from None
+        event = AuditEvent.objects.filter(**lookup).first()
+        if event is None:
+            raise NotFound("No such audit entry.")
+        return event
 
     @extend_schema(
         parameters=[OpenApiParameter("tree_size", int, required=True)], responses={200: OpenApiTypes.OBJECT}
     )
     @action(detail=True, methods=["get"])
-    def proof(self, request: Request, seq: str) -> Response:
+    def proof(self, request: Request, entry: str) -> Response:
         """RFC 6962 inclusion proof of this event in the tree of ``tree_size`` leaves."""
         event = self.get_object()
+        if event.seq is None:
+            raise ConflictError("The entry is pending: it has no position in the tree yet.")
         tree_size = _int_param(request, "tree_size", minimum=event.seq + 1)
         _check_size("tree_size", tree_size)
         leaf, path, root = selectors.inclusion_proof(event.seq, tree_size)
@@ -181,7 +271,8 @@ class ConsistencyProofView(APIView):
 
 
 class AuditExportView(APIView):
-    """The whole log as JSON lines ``{seq, canonical (base64), leaf_hash}``, streamed."""
+    """The integrated log as JSON lines ``{seq, id, canonical (base64), leaf_hash, columns}``, streamed:
+    what ``govctl verify log`` checks (``columns`` lets it catch a database edit of the columns)."""
 
     permission_classes = _reader_permissions()
 
@@ -189,12 +280,7 @@ class AuditExportView(APIView):
     def get(self, request: Request) -> StreamingHttpResponse:
         def lines() -> Iterator[bytes]:
             for event in selectors.iter_events():
-                record = {
-                    "seq": event.seq,
-                    "canonical": b64(bytes(event.canonical)),
-                    "leaf_hash": event.leaf_hash,
-                }
-                yield (json.dumps(record) + "\n").encode()
+                yield (json.dumps(export_record(event)) + "\n").encode()
 
         response = StreamingHttpResponse(lines(), content_type="application/x-ndjson")
         response["Content-Disposition"] = 'attachment; filename="audit-events.jsonl"'

@@ -7,9 +7,12 @@ hashed (``canonical``, RFC 8785 JSON) and the stored leaf hash. Each row is chec
 * the sequence numbers are 0, 1, 2, ... with no gap, duplicate or reordering (RFC 6962 leaf
   indices are positions, so a missing or moved event changes every later root);
 * ``leaf_hash == SHA-256(0x00 || canonical)`` (RFC 6962 §2.1 leaf hash);
-* ``canonical`` is a JSON object whose ``seq`` equals the row's sequence number, so an event
-  cannot be replayed at another position, and (optionally) it is in RFC 8785 canonical form, so
-  there is exactly one byte string per event document.
+* ``canonical`` is a JSON object that names the entry: its ``id`` (entries accepted since the log
+  separated accepting from integrating; the id must match the export's and appear once) or, for
+  older entries, its ``seq`` (which must equal the row's); and (optionally) it is in RFC 8785
+  canonical form, so there is exactly one byte string per event document;
+* where the export carries the query ``columns`` the service kept beside the bytes, they say what
+  the bytes say (a change to the columns alone is what a database edit looks like).
 
 and the rows together are checked against the signed C2SP checkpoints (:mod:`audit.pure.checkpoint_note`):
 the RFC 6962 tree hash of the first ``size`` leaves must equal the root of every checkpoint signed
@@ -17,7 +20,9 @@ for that size. A checkpoint larger than the log means the log was truncated.
 
 The leaves are streamed into a :class:`audit.pure.merkle.CompactRange`, so memory is O(log n) for the
 tree (plus the checkpoint list), whatever the size of the log. The result names the *first* bad
-sequence number and why, as well as every problem found (up to a cap).
+sequence number and why, as well as every problem found (up to a cap), each with the narrowest
+range of sequence numbers the evidence can prove (a rewrite that kept leaf hashes consistent can
+only be placed between the last checkpoint that matches and the first that does not).
 
 Pure: standard library and ``cryptography`` only. The RFC 8785 check uses a small serializer
 below instead of the ``rfc8785`` package so that the CLI installs and imports nothing else.
@@ -50,6 +55,7 @@ __all__ = [
     "MalformedEventError",
     "NonCanonicalEventError",
     "canonical_json",
+    "column_disagreements",
     "parse_checkpoint_list",
     "read_events_jsonl",
     "verify_event_canonical",
@@ -194,10 +200,12 @@ def verify_event_canonical(canonical: bytes) -> None:
 # --- Export formats ---------------------------------------------------------------------------------
 
 
-def read_events_jsonl(lines: Iterable[bytes | str]) -> Iterator[tuple[int, bytes, bytes]]:
-    """Decode the export format: JSON lines ``{"seq": int, "canonical": base64, "leaf_hash": hex}``.
+def read_events_jsonl(lines: Iterable[bytes | str]) -> Iterator[tuple[Any, ...]]:
+    """Decode the export format: JSON lines ``{"seq": int, "id": str, "canonical": base64,
+    "leaf_hash": hex, "columns": {...}}`` (``id`` and ``columns`` optional).
 
-    Yields ``(seq, canonical bytes, leaf hash bytes)`` lazily, so a file or HTTP response of any
+    Yields ``(seq, canonical, leaf_hash)``, or ``(seq, canonical, leaf_hash, id, columns)`` when the
+    record carries them, lazily, so a file or HTTP response of any
     size is read in constant memory. Blank lines are skipped; unknown members are ignored. A bad
     record raises :class:`MalformedEventError` naming the line, which :func:`verify_log` reports
     as a problem at the sequence number it expected there.
@@ -229,7 +237,16 @@ def read_events_jsonl(lines: Iterable[bytes | str]) -> Iterator[tuple[int, bytes
         leaf_hash = record.get("leaf_hash")
         if not isinstance(leaf_hash, str) or not _HEX64_RE.fullmatch(leaf_hash):
             raise MalformedEventError(f"{where}: 'leaf_hash' must be 64 hex characters")
-        yield seq, canonical, bytes.fromhex(leaf_hash)
+        entry_id = record.get("id")
+        if entry_id is not None and not isinstance(entry_id, str):
+            raise MalformedEventError(f"{where}: 'id' must be a string")
+        columns = record.get("columns")
+        if columns is not None and not isinstance(columns, dict):
+            raise MalformedEventError(f"{where}: 'columns' must be an object")
+        if entry_id is None and columns is None:
+            yield seq, canonical, bytes.fromhex(leaf_hash)
+        else:
+            yield seq, canonical, bytes.fromhex(leaf_hash), entry_id, columns
 
 
 def parse_checkpoint_list(data: bytes | str | Any) -> list[str]:
@@ -261,15 +278,28 @@ def parse_checkpoint_list(data: bytes | str | Any) -> list[str]:
 
 @dataclass(frozen=True)
 class LogProblem:
-    """One thing wrong with the log; ``seq`` is the first sequence number it affects, if any.
+    """One thing wrong with the log, located as narrowly as the evidence proves.
 
-    ``kind`` is one of ``malformed``, ``sequence``, ``leaf_hash``, ``content``, ``canonical``,
-    ``checkpoint`` (a note that does not verify), ``root_mismatch``, ``truncated``, ``unsigned``.
+    ``seq`` is the first sequence number it affects, if any; ``last_seq`` the last one where the
+    evidence can only place the problem within a range (a root that differs from a checkpoint's
+    says *some* event in ``seq..last_seq`` differs, not which). ``kind`` is one of ``malformed``,
+    ``sequence``, ``leaf_hash``, ``content``, ``canonical``, ``columns``, ``checkpoint`` (a note
+    that does not verify), ``root_mismatch``, ``truncated``, ``unsigned``, ``head``.
     """
 
     seq: int | None
     kind: str
     reason: str
+    last_seq: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``event 17`` or ``events 0..16`` (the proven range), or ``log`` when no event applies."""
+        if self.seq is None:
+            return "log"
+        if self.last_seq is not None and self.last_seq != self.seq:
+            return f"events {self.seq}..{self.last_seq}"
+        return f"event {self.seq}"
 
 
 @dataclass(frozen=True)
@@ -295,6 +325,29 @@ class LogVerification:
     problems: tuple[LogProblem, ...]
     problem_count: int
 
+    @property
+    def first_problem(self) -> LogProblem | None:
+        """The first problem in log order (or the first at all when none names an event)."""
+        located = next((p for p in self.problems if p.seq is not None), None)
+        return located or (self.problems[0] if self.problems else None)
+
+    @property
+    def headline(self) -> str:
+        """One line saying where the first problem is and what it is (precise: a range when the
+        evidence only proves a range), e.g. ``events 0..16: root of the first 17 events ...``."""
+        first = self.first_problem
+        if first is None:
+            return ""
+        if first.seq is None:
+            return first.reason
+        if first.kind in _UNLOCATED_KINDS and first.where.startswith("events"):
+            return f"{first.where}: {first.reason}"
+        return f"first bad sequence number {first.seq}: {first.reason}"
+
+
+# Problems the evidence can only place within a range (some event in it differs, not which one).
+_UNLOCATED_KINDS: Final = frozenset({"root_mismatch", "head"})
+
 
 class _Problems:
     """Collects problems in detection order, keeping at most ``limit`` of them."""
@@ -304,10 +357,10 @@ class _Problems:
         self.kept: list[LogProblem] = []
         self.count = 0
 
-    def add(self, seq: int | None, kind: str, reason: str) -> None:
+    def add(self, seq: int | None, kind: str, reason: str, last_seq: int | None = None) -> None:
         self.count += 1
         if len(self.kept) < self.limit:
-            self.kept.append(LogProblem(seq, kind, reason))
+            self.kept.append(LogProblem(seq, kind, reason, last_seq))
 
 
 def _claimed(note: str | bytes, origin: str) -> str:
@@ -320,23 +373,59 @@ def _claimed(note: str | bytes, origin: str) -> str:
     return f" (unverified, claims size {size}{other})"
 
 
-def _content_problem(seq: int, canonical: bytes, check_canonical: bool) -> tuple[str, str] | None:
+def _content_problem(
+    seq: int, canonical: bytes, check_canonical: bool, entry_id: str | None, seen_ids: dict[str, int]
+) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    """The decoded document (if it decodes) and the first content problem, if any."""
     try:
         document = _parse_event(canonical)
     except NonCanonicalEventError as exc:
-        return "content", str(exc)
+        return None, ("content", str(exc))
     if not isinstance(document, dict):
-        return "content", "canonical bytes are not a JSON object"
-    claimed = document.get("seq")
-    if claimed != seq or not isinstance(claimed, int) or isinstance(claimed, bool):
-        return "content", f"event document says seq {claimed!r}, but it is stored at seq {seq}"
+        return None, ("content", "canonical bytes are not a JSON object")
+    if "id" in document:
+        claimed_id = document["id"]
+        if "seq" in document:
+            return document, ("content", "event document holds both an id and a seq")
+        if not isinstance(claimed_id, str):
+            return document, ("content", f"event document id {claimed_id!r} is not a string")
+        if entry_id is not None and claimed_id != entry_id:
+            return document, (
+                "content",
+                f"event document says id {claimed_id}, but it is exported as {entry_id}",
+            )
+        first = seen_ids.setdefault(claimed_id, seq)
+        if first != seq:
+            return document, (
+                "content",
+                f"entry {claimed_id} appears twice (first at seq {first}): a replayed event",
+            )
+    else:
+        claimed = document.get("seq")
+        if claimed != seq or not isinstance(claimed, int) or isinstance(claimed, bool):
+            return document, (
+                "content",
+                f"event document says seq {claimed!r}, but it is stored at seq {seq}",
+            )
     if check_canonical:
         try:
             if canonical_json(document) != canonical:
-                return "canonical", "canonical bytes are not in RFC 8785 canonical form"
+                return document, ("canonical", "canonical bytes are not in RFC 8785 canonical form")
         except NonCanonicalEventError as exc:
-            return "canonical", str(exc)
-    return None
+            return document, ("canonical", str(exc))
+    return document, None
+
+
+def column_disagreements(document: Mapping[str, Any], columns: Mapping[str, Any]) -> list[str]:
+    """Members where the service's query columns disagree with the hashed document (sorted names).
+
+    The API and export serve events decoded from the hashed bytes; the columns are what queries and
+    filters see, so a difference means someone edited the database behind the log's back.
+    """
+    return sorted(key for key, value in columns.items() if document.get(key, _MISSING) != value)
+
+
+_MISSING = object()
 
 
 def _b64(data: bytes) -> str:
@@ -344,7 +433,7 @@ def _b64(data: bytes) -> str:
 
 
 def verify_log(
-    events: Iterable[tuple[int, bytes, bytes]],
+    events: Iterable[tuple[Any, ...]],
     checkpoints: Iterable[str | bytes],
     jwks: Mapping[str, Any] | Sequence[NoteKey],
     origin: str,
@@ -405,12 +494,15 @@ def verify_log(
                 start,
                 "root_mismatch",
                 f"{fork}root of the first {size} events is {_b64(computed)} but the checkpoint signed "
-                f"{', '.join(other)}: an event in seq {start}..{size - 1} differs from what was signed",
+                f"{', '.join(other)}: an event in seq {start}..{size - 1} differs from what was signed "
+                f"(the checkpoints cannot narrow it further)",
+                size - 1,
             )
 
     compare_checkpoints()  # a checkpoint of the empty tree
     expected = 0
     complete = True
+    seen_ids: dict[str, int] = {}
     iterator = iter(events)
     while True:
         try:
@@ -421,7 +513,8 @@ def verify_log(
             problems.add(expected, "malformed", str(exc))
             complete = False
             break
-        seq, canonical, leaf_hash = item
+        seq, canonical, leaf_hash, *extra = item
+        entry_id, columns = [*extra, None, None][:2]
         is_int = isinstance(seq, int) and not isinstance(seq, bool)
         if not is_int or seq != expected:
             if is_int and seq > expected:
@@ -429,7 +522,7 @@ def verify_log(
                 reason = f"found seq {seq} where {expected} belongs: {gap} missing or out of order"
             else:
                 reason = f"found seq {seq!r} where {expected} belongs (duplicate or out of order)"
-            problems.add(expected, "sequence", reason)
+            problems.add(expected, "sequence", reason, seq - 1 if is_int and seq > expected else None)
             complete = False
             break
         computed = hash_leaf(bytes(canonical))
@@ -440,15 +533,29 @@ def verify_log(
                 f"stored leaf hash {bytes(leaf_hash).hex()} is not SHA-256(0x00 || canonical) "
                 f"{computed.hex()}: the event bytes were altered",
             )
-        content = _content_problem(seq, bytes(canonical), check_canonical)
+        document, content = _content_problem(seq, bytes(canonical), check_canonical, entry_id, seen_ids)
         if content is not None:
             problems.add(seq, *content)
+        if document is not None and columns is not None:
+            differing = column_disagreements(document, columns)
+            if differing:
+                problems.add(
+                    seq,
+                    "columns",
+                    f"the event's columns disagree with its hashed bytes on {', '.join(differing)} "
+                    f"(the bytes are what was logged; the columns were changed)",
+                )
         tree.append(computed)
         expected += 1
         compare_checkpoints()
 
     if root_mismatches > 1:
-        problems.add(None, "root_mismatch", f"{root_mismatches - 1} later checkpoint(s) do not match either")
+        problems.add(
+            None,
+            "root_mismatch",
+            f"{root_mismatches - 1} later checkpoint(s) do not match either (implied by the first; "
+            f"whether events after it differ too cannot be proven from roots alone)",
+        )
     if complete and pending:
         largest = pending[0]
         problems.add(
@@ -456,6 +563,7 @@ def verify_log(
             "truncated",
             f"the log ends after {expected} events but a checkpoint was signed for size {largest}: "
             f"events {expected}..{largest - 1} are missing (truncated log)",
+            largest - 1,
         )
     if given == 0:
         problems.add(None, "unsigned", "no signed checkpoint was given: nothing vouches for this log")

@@ -28,12 +28,12 @@ class VisibleRelatedFilter(admin.RelatedFieldListFilter):
     """A list filter on a relation that offers only the related rows the user may see (a plain
     ``RelatedFieldListFilter`` lists every team's name)."""
 
-    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         related = field.related_model
         qs = related._default_manager.all()
         if is_team_scoped(related):
             qs = qs.visible_to(admin_principal(request))
-        return [(obj.pk, str(obj)) for obj in qs]
+        return [(str(obj.pk), str(obj)) for obj in qs]
 
 
 class TeamScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

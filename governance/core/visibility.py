@@ -7,7 +7,7 @@ list filters, form dropdowns) and the API go through it, so the rule cannot drif
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from django.db import models
 
@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from governance.accounts.roles import Scope
 
 
-class TeamScopedQuerySet(models.QuerySet[Any]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class TeamScopedQuerySet(models.QuerySet[_M]):
     """A queryset of a model that declares ``TEAM_PATH`` (the lookup from a row to its team id)."""
 
     def visible_to(self, principal: Principal) -> Self:
@@ -39,7 +42,7 @@ def team_path(model: type[models.Model]) -> str:
     return str(path)
 
 
-def is_team_scoped(model: type[models.Model]) -> bool:
+def is_team_scoped(model: object) -> bool:
     return bool(getattr(model, "TEAM_PATH", None))
 
 

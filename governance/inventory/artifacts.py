@@ -105,7 +105,7 @@ def _record(job_id: int, actor: Principal, path: Path, manifest: Any) -> Artifac
     )
     attestation = attestation_for_statement(
         target=mv,
-        statement=manifest.statement(audit_sequence=event.seq),
+        statement=manifest.statement(audit_entry=str(event.entry_id)),
         audit_event=event,
         model_signing=True,
     )

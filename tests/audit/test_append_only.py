@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
+from audit.integrator import audit_integrate
 from audit.models import AuditEvent, AuditLogHead
 from audit.pure import merkle
 from audit.services import audit_append
@@ -33,6 +34,7 @@ def test_postgres_rejects_rewriting_evidence(statement):
     from tests.factories import ModelVersionFactory
 
     audit_append(actor=cli_principal("t"), action="test.event", target_type="t", target_id="1")
+    audit_integrate()  # seq 0 is assigned at integration
     model_card_create(actor=cli_principal("t"), model_version=ModelVersionFactory(), caveats="signed")
     Checkpoint.objects.create(
         origin="o", size=1, root_hash="00" * 32, note="n", key_id="k", created_at=timezone.now()

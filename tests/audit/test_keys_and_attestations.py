@@ -61,7 +61,7 @@ def test_model_card_attestation_carries_the_card_and_its_audit_sequence():
     event = AuditEvent.objects.get(action="model_card.create", target_id=str(card.pk))
     verified = verify_bundle(attestation.bundle, jwks_now())
     assert verified.predicate_type == MODEL_CARD_PREDICATE
-    assert verified.audit_sequence == event.seq == attestation.audit_seq
+    assert verified.audit_entry == str(event.entry_id) == str(attestation.audit_entry_id)
     assert verified.predicate["card"]["caveats"] == "Use with care."
     assert verified.predicate["model"] == mv.model.name
 

@@ -12,7 +12,8 @@ from audit.integrity import audit_log_verify
 class Command(BaseCommand):
     help = (
         "Verify the audit log: leaf hashes, sequence, canonical bytes vs columns, head, and every "
-        "checkpoint's signature and root. Exits non-zero with the first bad sequence number."
+        "checkpoint's signature and root. Exits non-zero listing every problem, each with the "
+        "narrowest range of sequence numbers the evidence proves."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -24,9 +25,10 @@ class Command(BaseCommand):
                 f"verified (signed up to size {log.verified_size})."
             )
             return
-        where = (
-            f"first bad sequence number {result.first_bad_seq}" if result.first_bad_seq is not None else "log"
-        )
-        for problem in log.problems[:20]:
-            self.stderr.write(f"  {problem}")
-        raise CommandError(f"{where}: {result.reason}")
+        problems = result.problems
+        for problem in problems:
+            self.stderr.write(f"  {problem.where}: [{problem.kind}] {problem.reason}")
+        hidden = log.problem_count - len(log.problems)
+        if hidden:
+            self.stderr.write(f"  ... and {hidden} more problem(s) of the same log")
+        raise CommandError(f"{result.headline} ({len(problems) + hidden} problem(s) in all)")

@@ -65,6 +65,10 @@ class VerifiedAttestation:
         return self.statement.subjects
 
     @property
+    def audit_entry(self) -> str | None:
+        return self.statement.audit_entry
+
+    @property
     def audit_sequence(self) -> int | None:
         return self.statement.audit_sequence
 

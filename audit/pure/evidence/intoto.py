@@ -6,8 +6,10 @@ one or more *subjects* identified by digest. We always require a SHA-256 digest 
 is what our verifier re-computes from the artifact.
 
 Our own predicate types are versioned URIs under :data:`GOVERNANCE_PREDICATE_PREFIX`; each of
-those predicates must carry the audit-log sequence number it was recorded at
-(:data:`AUDIT_SEQUENCE_FIELD`), which ties the signed evidence to the tamper-evident audit chain.
+those predicates must name the audit-log entry it was recorded at, which ties the signed evidence
+to the tamper-evident log: its entry id (:data:`AUDIT_ENTRY_FIELD`, since entries are accepted before
+they are given a position) or, in statements signed before that, its sequence number
+(:data:`AUDIT_SEQUENCE_FIELD`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ GATE_DECISION_PREDICATE: Final = GOVERNANCE_PREDICATE_PREFIX + "gate-decision/v1
 COMPLIANCE_REPORT_PREDICATE: Final = GOVERNANCE_PREDICATE_PREFIX + "compliance-report/v1"
 
 AUDIT_SEQUENCE_FIELD: Final = "audit_sequence"
-"""Predicate member holding the audit-log sequence number (non-negative int) of the event."""
+"""Predicate member holding the audit-log sequence number (non-negative int) of the event (legacy)."""
+AUDIT_ENTRY_FIELD: Final = "audit_entry"
+"""Predicate member holding the audit-log entry id (a UUID string) of the event."""
+_UUID_RE: Final = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 _HEX_RE: Final = re.compile(r"[0-9a-f]+")
 _SHA256_RE: Final = re.compile(r"[0-9a-f]{64}")
@@ -60,9 +65,15 @@ class Statement:
 
     @property
     def audit_sequence(self) -> int | None:
-        """The audit sequence number recorded in the predicate, if any."""
+        """The audit sequence number recorded in the predicate, if any (statements before entry ids)."""
         value = self.predicate.get(AUDIT_SEQUENCE_FIELD)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def audit_entry(self) -> str | None:
+        """The audit entry id recorded in the predicate, if any."""
+        value = self.predicate.get(AUDIT_ENTRY_FIELD)
+        return value if isinstance(value, str) else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,12 +117,16 @@ def _validate_predicate(predicate_type: object, predicate: object) -> tuple[str,
         raise _invalid("predicateType must be a non-empty string (a URI)")
     if not isinstance(predicate, Mapping):
         raise _invalid("predicate must be a JSON object")
-    if predicate_type.startswith(GOVERNANCE_PREDICATE_PREFIX):
+    entry = predicate.get(AUDIT_ENTRY_FIELD)
+    if entry is not None and not (isinstance(entry, str) and _UUID_RE.fullmatch(entry)):
+        raise _invalid(f"{AUDIT_ENTRY_FIELD!r} must be a lowercase UUID string")
+    if predicate_type.startswith(GOVERNANCE_PREDICATE_PREFIX) and entry is None:
         sequence = predicate.get(AUDIT_SEQUENCE_FIELD)
         if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
             raise _invalid(
-                f"{predicate_type} predicates must record the audit sequence number "
-                f"as a non-negative integer in {AUDIT_SEQUENCE_FIELD!r}"
+                f"{predicate_type} predicates must name the audit entry they were logged at: its id "
+                f"in {AUDIT_ENTRY_FIELD!r} or (before entry ids) its audit sequence number as a "
+                f"non-negative integer in {AUDIT_SEQUENCE_FIELD!r}"
             )
     return predicate_type, predicate
 

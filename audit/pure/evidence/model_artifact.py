@@ -40,7 +40,7 @@ from typing import Any, Final
 
 from .bundle import sign_statement
 from .errors import VerificationError
-from .intoto import AUDIT_SEQUENCE_FIELD, STATEMENT_TYPE, Statement, subject
+from .intoto import AUDIT_ENTRY_FIELD, AUDIT_SEQUENCE_FIELD, STATEMENT_TYPE, Statement, subject
 from .keys import Signer, model_signing_hint
 
 MODEL_SIGNING_PREDICATE_TYPE: Final = "https://model_signing/signature/v1.0"
@@ -100,8 +100,11 @@ class ModelManifest:
             params["ignore_paths"] = list(self.ignore_paths)
         return params
 
-    def statement(self, *, audit_sequence: int | None = None) -> dict[str, Any]:
-        """The in-toto statement model_signing would sign, plus our optional audit sequence.
+    def statement(
+        self, *, audit_sequence: int | None = None, audit_entry: str | None = None
+    ) -> dict[str, Any]:
+        """The in-toto statement model_signing would sign, plus the audit entry it was logged at
+        (its id; ``audit_sequence`` is the older form).
 
         Extra predicate members are allowed: the v1.0 predicate says verifiers ignore them.
         """
@@ -115,6 +118,8 @@ class ModelManifest:
             if isinstance(audit_sequence, bool) or audit_sequence < 0:
                 raise ValueError("audit_sequence must be a non-negative integer")
             predicate[AUDIT_SEQUENCE_FIELD] = audit_sequence
+        if audit_entry is not None:
+            predicate[AUDIT_ENTRY_FIELD] = audit_entry
         return {
             "_type": STATEMENT_TYPE,
             "subject": [subject(self.model_name, self.root_digest)],

@@ -107,7 +107,7 @@ def test_report_equals_fairlearn_and_is_signed(client_for, submitter, team_a, se
     assert verified.predicate_type == BIAS_REPORT_PREDICATE
     assert verified.predicate["passed"] is False and verified.predicate["input_sha256"] == report.input_sha256
     event = AuditEvent.objects.get(action="bias_report.create")
-    assert verified.audit_sequence == event.seq
+    assert verified.audit_entry == str(event.entry_id)
 
 
 @pytest.mark.django_db
