@@ -7,7 +7,6 @@ records the check; lists return summaries, the full report comes with one check.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import uuid
 from collections.abc import Mapping
@@ -26,7 +25,8 @@ from rest_framework.response import Response
 from governance.accounts.permissions import HasScope
 from governance.accounts.principal import Principal, principal_for_request
 from governance.accounts.roles import Scope
-from governance.core.api.parsers import SafeJSONParser
+from governance.core.api.filters import IdFilter
+from governance.core.api.parsers import DuplicateKeyError, SafeJSONParser, loads_strict
 from governance.core.uris import local_path
 from governance.fairness.api.serializers import (
     FairnessCheckCreateSerializer,
@@ -46,7 +46,7 @@ EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 class FairnessCheckFilterSet(django_filters.FilterSet):
     # A plain number: a ModelChoiceFilter would reveal which ids exist in other teams.
-    model_version = django_filters.NumberFilter(field_name="model_version_id")
+    model_version = IdFilter(field_name="model_version_id")
 
     class Meta:
         model = FairnessCheck
@@ -146,7 +146,9 @@ class FairnessCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         raw_config = data.get("config")
         if isinstance(raw_config, str):
             try:
-                data["config"] = json.loads(raw_config)
+                data["config"] = loads_strict(raw_config)
+            except DuplicateKeyError as exc:
+                raise serializers.ValidationError({"config": str(exc)}, code="duplicate_key") from None
             except (ValueError, RecursionError):
                 raise serializers.ValidationError({"config": "Not valid JSON."}) from None
         payload = FairnessCheckCreateSerializer(data=data)
