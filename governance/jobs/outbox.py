@@ -48,20 +48,25 @@ def dispatch_send(ids: Iterable[int]) -> int:
     """Hand messages to the broker; on a broker error leave them pending for the sweeper. Returns how many."""
     from governance.celery import app
 
+    rows = list(JobDispatch.objects.filter(pk__in=list(ids), finished_at__isnull=True).order_by("pk"))
+    if not rows:
+        return 0
     sent = 0
-    for dispatch in JobDispatch.objects.filter(pk__in=list(ids), finished_at__isnull=True).order_by("pk"):
-        marked = timezone.now()
-        # Mark first: a fast worker may take the lease before send_task returns.
-        JobDispatch.objects.filter(pk=dispatch.pk).update(sent_at=marked, sends=F("sends") + 1)
-        try:
-            app.send_task(dispatch.task, args=dispatch.args, retry=False)
-        except Exception as exc:  # broker unreachable: the job is accepted, the sweeper sends it later
-            JobDispatch.objects.filter(pk=dispatch.pk, sent_at=marked).update(
-                sent_at=dispatch.sent_at, sends=F("sends") - 1
-            )
-            logger.warning("broker unavailable, %s left pending for the sweeper: %r", dispatch.key, exc)
-            break
-        sent += 1
+    # One attempt to connect (no retry loop): a request must not wait for a broker that is down.
+    with app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+        for dispatch in rows:
+            marked = timezone.now()
+            # Mark first: a fast worker may take the lease before send_task returns.
+            JobDispatch.objects.filter(pk=dispatch.pk).update(sent_at=marked, sends=F("sends") + 1)
+            try:
+                app.send_task(dispatch.task, args=dispatch.args, retry=False, connection=conn)
+            except Exception as exc:  # broker unreachable: the job is accepted, the sweeper sends it later
+                JobDispatch.objects.filter(pk=dispatch.pk, sent_at=marked).update(
+                    sent_at=dispatch.sent_at, sends=F("sends") - 1
+                )
+                logger.warning("broker unavailable, %s left pending for the sweeper: %r", dispatch.key, exc)
+                break
+            sent += 1
     return sent
 
 

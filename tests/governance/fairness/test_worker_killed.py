@@ -1,5 +1,5 @@
-"""A worker killed in the middle of a fairness job does not lose it: the task is redelivered
-(acks_late + a short visibility timeout here), the chunk is recounted once, the job completes."""
+"""A worker killed in the middle of a fairness job does not lose it: its lease expires, the sweeper
+(beat) sends the chunk again, the chunk is recounted once, the job completes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -33,6 +34,10 @@ def start_worker(queue: str) -> subprocess.Popen[bytes]:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CELERY_VISIBILITY_TIMEOUT": "5",
+        # The job lease (governance.jobs) decides when a dead worker's chunk runs again; beat sweeps.
+        "JOBS_LEASE_SECONDS": "4",
+        "JOBS_HEARTBEAT_SECONDS": "1",
+        "JOBS_SWEEP_SECONDS": "1",
         "FAIRNESS_CHUNK_ROWS": str(settings.FAIRNESS_CHUNK_ROWS),
     }
     return subprocess.Popen(
@@ -43,6 +48,9 @@ def start_worker(queue: str) -> subprocess.Popen[bytes]:
             "-A",
             "governance",
             "worker",
+            "-B",
+            "-s",
+            str(Path(tempfile.gettempdir()) / f"beat-{queue}"),
             "-Q",
             queue,
             "--concurrency=1",

@@ -49,8 +49,9 @@ def hash_request(client, tmp_path, team):
     return client.post(f"/api/v1/model-versions/{mv.pk}/hash-artifact")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_job_is_dispatched_after_commit_and_only_then(broker, client_for, make_user, team_a, tmp_path):
+def test_a_job_is_dispatched_after_commit_and_only_then(
+    committed_db, broker, client_for, make_user, team_a, tmp_path
+):
     from governance.accounts.principal import cli_principal
     from governance.inventory.artifacts import artifact_hash_request
 
@@ -68,8 +69,9 @@ def test_a_job_is_dispatched_after_commit_and_only_then(broker, client_for, make
     assert JobDispatch.objects.count() == 1 and len(broker.sent) == 1  # nothing for the rolled-back job
 
 
-@pytest.mark.django_db(transaction=True)
-def test_broker_down_answers_202_and_the_sweeper_sends_later(broker, client_for, make_user, team_a, tmp_path):
+def test_broker_down_answers_202_and_the_sweeper_sends_later(
+    committed_db, broker, client_for, make_user, team_a, tmp_path
+):
     broker.down = True
     client = client_for(make_user("submitter", teams=(team_a,)))
     responses = [hash_request(client, tmp_path, team_a) for _ in range(3)]
@@ -86,9 +88,8 @@ def test_broker_down_answers_202_and_the_sweeper_sends_later(broker, client_for,
     assert jobs_sweep(now=later).sent == 0  # sent and within the ack timeout: not sent twice
 
 
-@pytest.mark.django_db(transaction=True)
 def test_unacknowledged_and_dead_leases_are_sent_again(
-    broker, client_for, make_user, team_a, tmp_path, settings
+    committed_db, broker, client_for, make_user, team_a, tmp_path, settings
 ):
     client = client_for(make_user("submitter", teams=(team_a,)))
     job_id = hash_request(client, tmp_path, team_a).json()["id"]
@@ -107,8 +108,7 @@ def test_unacknowledged_and_dead_leases_are_sent_again(
     assert lease_take(key).held  # the next delivery may run it
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_finished_job_is_not_run_again_and_raising_releases_the_lease(broker, team_a):
+def test_a_finished_job_is_not_run_again_and_raising_releases_the_lease(committed_db, broker, team_a):
     JobDispatch.objects.create(key="t:[1]", task="t", args=[1], job_type="artifact_hash", job_id=1)
     with pytest.raises(ValueError), job_lease("t", [1]) as lease:
         assert lease.held
@@ -123,8 +123,9 @@ def test_a_finished_job_is_not_run_again_and_raising_releases_the_lease(broker, 
     assert JobDispatch.objects.get().attempts == 2
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_job_whose_workers_keep_dying_fails_with_the_reason(broker, settings, tmp_path, team_a):
+def test_a_job_whose_workers_keep_dying_fails_with_the_reason(
+    committed_db, broker, settings, tmp_path, team_a
+):
     from governance.accounts.principal import cli_principal
     from governance.inventory.artifacts import artifact_hash_request
 
@@ -140,9 +141,8 @@ def test_a_job_whose_workers_keep_dying_fails_with_the_reason(broker, settings, 
     assert JobDispatch.objects.get(key=key).finished_at is not None
 
 
-@pytest.mark.django_db(transaction=True)
 def test_job_health_and_ready_degraded_when_the_broker_is_down(
-    broker, client_for, make_user, team_a, tmp_path, monkeypatch, settings
+    committed_db, broker, client_for, make_user, team_a, tmp_path, monkeypatch, settings
 ):
     from governance.celery import app
 
