@@ -91,7 +91,15 @@ def not_found(request: HttpRequest, exception: Exception | None = None, **kwargs
 
 
 def server_failure(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    """500: problem+json under /api/ (no internals leaked), Django's page elsewhere."""
+    """500: problem+json under /api/ (no internals leaked), Django's page elsewhere; 503 + Retry-After when
+    the database or broker was unreachable (raised in a middleware, out of the 503 middleware's sight)."""
+    import sys
+
+    from governance.core.api.problems import UNAVAILABLE_ERRORS
+    from governance.core.middleware import service_unavailable
+
+    if isinstance(sys.exc_info()[1], UNAVAILABLE_ERRORS):
+        return service_unavailable(request)
     if request.path.startswith("/api/"):
         return _problem(500, "server_error", "Internal error", "The server failed; the request id is logged.")
     return server_error(request)

@@ -11,7 +11,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -34,7 +36,12 @@ PROBLEM_TITLES = {
     415: "Unsupported media type",
     422: "Validation failed",
     429: "Too many requests",
+    503: "Service unavailable",
 }
+# A database or broker that cannot be reached is the server's trouble and passes: 503 + Retry-After, not 500.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, BrokerUnreachable)
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_DETAIL = "A service this request needs (database or broker) is unreachable; retry shortly."
 
 
 def problem_response(
@@ -104,6 +111,10 @@ def _django_validation_detail(exc: DjangoValidationError) -> Any:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: every error becomes problem+json."""
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        return problem_response(
+            503, "service_unavailable", UNAVAILABLE_DETAIL, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     if isinstance(exc, ApplicationError):
         errors = [{"field": exc.field or "", "message": exc.message, "code": exc.code}]
         return problem_response(exc.status, exc.code, exc.message, errors)
