@@ -23,6 +23,7 @@ that re-check or by its own nudge, which then finds the head free.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -143,6 +144,7 @@ class _IntegratorThread:
                 if self.pid != os.getpid():
                     self.wake = threading.Event()
                     threading.Thread(target=self._run, name="audit-integrator", daemon=True).start()
+                    atexit.register(_flush_at_exit)
                     self.pid = os.getpid()
         self.wake.set()
 
@@ -155,11 +157,20 @@ class _IntegratorThread:
             try:
                 close_old_connections()
                 audit_integrate()
-            except DatabaseError:  # the database is away: the next nudge or the sweeper retries
+            except Exception:  # the thread must outlive any failure: the next nudge or the sweeper retries
                 log.warning("audit integration failed; the sweeper will retry", exc_info=True)
 
 
 _thread = _IntegratorThread()
+
+
+def _flush_at_exit() -> None:
+    """A process that accepted entries integrates what is still pending before it exits (a command,
+    a recycled web worker), instead of leaving it to the sweeper."""
+    try:
+        audit_integrate()
+    except Exception:
+        log.warning("audit integration at exit failed; the sweeper will retry", exc_info=True)
 
 
 def nudge_after_commit() -> None:
