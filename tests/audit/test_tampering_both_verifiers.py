@@ -180,3 +180,27 @@ def test_several_edits_are_all_reported_by_both(log_with_checkpoints, auditor, t
     code, _, document = govctl_verify(tmp_path, auditor)
     located = {(p["seq"], p["kind"]) for p in document["problems"]}
     assert code == 1 and {(2, "leaf_hash"), (12, "columns"), (19, "columns")} <= located
+
+
+def test_structure_only_still_catches_byte_edits_but_not_column_edits(
+    log_with_checkpoints, auditor, tmp_path
+):
+    """--structure-only trades the per-event decoding for speed: bytes are still proven, columns not."""
+    raw("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = 12", [])
+    code, _, _ = govctl_verify(tmp_path, auditor)
+    assert code == 1
+    args = [
+        "verify",
+        "log",
+        "--events",
+        tmp_path / "events.jsonl",
+        "--checkpoints",
+        tmp_path / "checkpoints.json",
+    ]
+    args += ["--keys", tmp_path / "jwks.json", "--origin", settings.AUDIT_LOG_ORIGIN, "--structure-only"]
+    assert run_govctl(*args).returncode == 0  # the hashed bytes are intact: only the columns were edited
+    event = AuditEvent.objects.get(seq=4)
+    raw("UPDATE audit_auditevent SET canonical = %s WHERE seq = 4", [bytes(event.canonical) + b" "])
+    govctl_verify(tmp_path, auditor)
+    altered = run_govctl(*args)
+    assert altered.returncode == 1 and "first bad sequence number 4: stored leaf hash" in altered.stderr
