@@ -181,7 +181,7 @@ def delays_since(pk: int) -> list[float]:
     rows = AuditEvent.objects.filter(pk__gt=pk, action="bench.append").values_list(
         "created_at", "integrated_at"
     )
-    return [(integrated - accepted).total_seconds() for accepted, integrated in rows]
+    return [(integrated - accepted).total_seconds() for accepted, integrated in rows if integrated]
 
 
 def p99(values: list[float]) -> float:
@@ -266,10 +266,12 @@ def main() -> int:
         configs = [(f"{t} thread{'s' if t > 1 else ''}", t, "thread") for t in args.threads]
         if args.processes:
             configs.append((f"{args.processes} processes", args.processes, "process"))
-        times = {label: {"insert": [], "append": []} for label, _, _ in configs}
+        times: dict[str, dict[str, list[float]]] = {
+            label: {"insert": [], "append": []} for label, _, _ in configs
+        }
         delay_p99: dict[str, list[float]] = {label: [] for label, _, _ in configs}
         slow: list[tuple[float, float]] = []
-        verify: list[tuple[float, float, int]] = []
+        verify: list[tuple[float, float, float, int]] = []
         for round_ in range(args.rounds):
             for label, width, kind in configs:
                 per = args.events // width

@@ -46,15 +46,18 @@ def is_team_scoped(model: object) -> bool:
     return bool(getattr(model, "TEAM_PATH", None))
 
 
-def authorize_team_write(actor: Principal, *, team_id: int, scope: Scope, what: str) -> None:
+def authorize_team_write(
+    actor: Principal, *, team_id: int, scope: Scope, action: str, field: str = "team"
+) -> None:
     """The one write check: the actor holds ``scope`` and may change the owning team's records.
 
-    Raised as a ``PermissionDeniedError`` naming the scope or the team, so the API answers 403 with a
-    reason and the admin shows it; services call this before they write anything.
+    ``action`` completes "... can <action>" (``"change this model"``). Raised as a
+    ``PermissionDeniedError`` naming the scope or the team, so the API answers 403 with a reason and
+    the admin shows it; services call this before they write anything.
     """
     from governance.core.exceptions import PermissionDeniedError
 
     if not actor.has_scope(scope):
-        raise PermissionDeniedError(f"Changing {what} needs the {scope.value} scope.")
+        raise PermissionDeniedError(f"Only holders of the {scope.value} scope can {action}.")
     if not actor.can_write_team(team_id):
-        raise PermissionDeniedError(f"Only members of the owning team can change {what}.", field="team")
+        raise PermissionDeniedError(f"Only members of the owning team can {action}.", field=field)

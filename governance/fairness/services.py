@@ -20,7 +20,7 @@ from audit.pure.evidence.intoto import BIAS_REPORT_PREDICATE
 from audit.services import audit_append
 from governance.accounts.principal import Principal, worker_principal
 from governance.accounts.roles import Scope
-from governance.core.exceptions import PermissionDeniedError
+from governance.core.visibility import authorize_team_write
 from governance.fairness import events, jobs
 from governance.fairness.engine import FairnessInputError
 from governance.fairness.models import BiasReport, FairnessCheck, FairnessChunk
@@ -52,12 +52,13 @@ def fairness_check_create(
     columns against it (its schema only, so cheap on any file). All mistakes come back at once as one
     ``ValidationError`` keyed by config path (``config.score``); ``input_format`` ``None`` detects it.
     """
-    if not actor.has_scope(Scope.FAIRNESS_WRITE):
-        raise PermissionDeniedError("Requesting fairness checks needs the fairness:write scope.")
-    if not actor.can_write_team(model_version.model.team_id):
-        raise PermissionDeniedError(
-            "Only the owning team can request checks of this model.", field="model_version"
-        )
+    authorize_team_write(
+        actor,
+        team_id=model_version.model.team_id,
+        scope=Scope.FAIRNESS_WRITE,
+        action="request fairness checks of this model",
+        field="model_version",
+    )
     checked = fairness_check_errors(
         config=config, input_path=input_path, input_format=input_format, model_version_id=model_version.pk
     )

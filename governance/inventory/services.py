@@ -67,7 +67,7 @@ CARD_SECTIONS = (
 
 
 def _require_write(actor: Principal, team_id: int, what: str) -> None:
-    authorize_team_write(actor, team_id=team_id, scope=Scope.INVENTORY_WRITE, what=what)
+    authorize_team_write(actor, team_id=team_id, scope=Scope.INVENTORY_WRITE, action=f"change {what}")
 
 
 def _save_new(instance: Any, unique_field: str, message: str) -> None:

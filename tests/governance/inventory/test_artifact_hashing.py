@@ -64,7 +64,8 @@ def test_directory_is_hashed_recorded_and_signed_for_model_signing(tmp_path):
     verified = verify_bundle(job.attestation.bundle, jwks(), artifact_path=root)
     assert verified.artifact_verified
     event = AuditEvent.objects.get(action="artifact.hashed")
-    assert verified.audit_entry == str(event.entry_id) and event.payload["artifact_digest"] == mv.artifact_digest
+    assert verified.audit_entry == str(event.entry_id)
+    assert event.payload["artifact_digest"] == mv.artifact_digest
     model_signing_verifies(job.attestation.bundle, root, tmp_path)
     (root / "config.json").write_text('{"layers": 5}')  # tamper with the model after signing
     from model_signing.verifying import Config  # noqa: F401
