@@ -124,9 +124,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
-# Request bodies: JSON writes are small; uploads (predictions files) stream to disk.
+# Request bodies: JSON writes are small; uploads (predictions files) stream to disk temporary files,
+# counted as they arrive: past MAX_UPLOAD_BYTES (all files of a request) the answer is 413 at once.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=512 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = ["governance.core.uploads.CappedTemporaryFileUploadHandler"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 SESSION_COOKIE_HTTPONLY = True
@@ -208,6 +211,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A pool child that grew past this (KiB) is replaced after its task: one hostile file cannot keep a
 # host's memory (the job itself is bounded by the fairness input caps).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=1_048_576)
+# A hard ceiling on a pool child's address space (MiB; 0: none), set by governance.celery at child start.
+CELERY_WORKER_ADDRESS_SPACE_MB = env.int("CELERY_WORKER_ADDRESS_SPACE_MB", default=0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 CELERY_TIMEZONE = "UTC"
 

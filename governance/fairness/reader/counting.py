@@ -3,9 +3,10 @@
 A chunk is read batch by batch (Parquet: ``iter_batches`` of only the needed columns; CSV: Arrow's
 streaming reader over the chunk's byte range), each batch becomes a count table and is merged into the
 running one, then dropped. Memory therefore depends on the batch size and the number of columns read,
-never on the file size. Sensitive features arrive as Arrow dictionary arrays (Parquet ``read_dictionary``,
-CSV ``dictionary<int32, string>`` column types), whose integer codes go to the engine as
-:class:`PrefactorizedColumn` without creating a Python string per row.
+never on the file size; Parquet batches are sized by bytes and group columns bounded (see
+:mod:`~governance.fairness.reader.bounds`). Sensitive features arrive as Arrow dictionary arrays
+(Parquet ``read_dictionary``, CSV ``dictionary<int32, string>`` column types), whose integer codes go to
+the engine as :class:`PrefactorizedColumn` without creating a Python string per row.
 
 Labels are turned into 0/1 here rather than by the engine, for two reasons: CSV labels are text while the
 same Parquet labels are numbers (see :mod:`~governance.fairness.reader.labels`), and a text column is best
@@ -27,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from governance.fairness.engine import CountTable, FairnessInputError, PrefactorizedColumn, build_count_table
+from governance.fairness.reader.bounds import check_group_column, check_group_count, parquet_batch_rows
 from governance.fairness.reader.chunks import ChunkSpec, plan_chunks, whole_file_chunk
 from governance.fairness.reader.config import FairnessColumns, config_field
 from governance.fairness.reader.files import arrow_errors, arrow_kind, inspect_file, validate_columns
@@ -314,12 +316,15 @@ class _ChunkCounter:
         weights = None
         if columns.sample_weight is not None:
             weights = _numbers(batch.column(columns.sample_weight), columns.sample_weight, "sample_weight")
-        keys = {name: _key_values(batch.column(name)) for name in columns.sensitive_features}
+        keys = {name: _key_values(name, batch.column(name)) for name in columns.sensitive_features}
         strata = (
-            None if columns.strata is None else (columns.strata, _key_values(batch.column(columns.strata)))
+            None
+            if columns.strata is None
+            else (columns.strata, _key_values(columns.strata, batch.column(columns.strata)))
         )
         table = _build(columns, y_true, y_pred, keys, weights, score, strata)
         self._table = table if self._table is None else self._table.merge(table)
+        check_group_count(self._table.columns, len(self._table.keys))
         self.rows += batch.num_rows
 
     def absorb(self, other: _ChunkCounter) -> None:
@@ -399,10 +404,15 @@ def _build(
         raise
 
 
-def _key_values(array: Any) -> object:
-    """Codes and categories of a dictionary column (no per-row Python work); other arrays as they are."""
+def _key_values(column: str, array: Any) -> object:
+    """Codes and categories of a dictionary column (no per-row Python work); other arrays as they are.
+
+    Long or too many values are refused first (:mod:`~governance.fairness.reader.bounds`), before the
+    dictionary becomes Python strings.
+    """
     import pyarrow as pa
 
+    check_group_column(column, array)
     if not pa.types.is_dictionary(array.type):
         return array  # the engine dictionary-encodes Arrow arrays itself
     categories = array.dictionary.to_pylist()
@@ -447,6 +457,7 @@ def _parquet_batches(path: str, chunk: ChunkSpec, columns: FairnessColumns, batc
             raise FairnessInputError("chunk", f"names row groups outside the file's {groups}; plan again")
         if not chunk.row_groups:
             return
+        batch_size = parquet_batch_rows(footer.metadata, chunk.row_groups, columns.needed, batch_size)
         parquet = pq.ParquetFile(
             path,
             metadata=footer.metadata,
