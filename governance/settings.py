@@ -6,6 +6,7 @@ The embedded default is a SQLite file and Celery on kombu's ``filesystem://`` tr
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 from typing import Any
@@ -54,10 +55,13 @@ INSTALLED_APPS = [
     "governance.jobs",
     "governance.inventory",
     "governance.fairness",
+    "axes",  # admin login lockout (django-axes)
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "governance.core.middleware.ServiceUnavailableMiddleware",  # database/broker down: 503, not 500
@@ -67,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out login into a 429 page; must come last
 ]
 
 ROOT_URLCONF = "governance.urls"
@@ -100,6 +105,24 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Admin login lockout (django-axes): AXES_FAILURE_LIMIT failures of one username from one address lock
+# that pair for AXES_COOLOFF_SECONDS; every lockout is audited (auth.lockout).
+AUTHENTICATION_BACKENDS = [
+    "governance.accounts.backends.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = dt.timedelta(seconds=env.int("AXES_COOLOFF_SECONDS", default=900))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False  # logins and failed logins are already in the audit log
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Failed API keys (governance.accounts.throttling): past these counts within the window, 429 + Retry-After.
+API_KEY_FAILURES_PER_ADDRESS = env.int("API_KEY_FAILURES_PER_ADDRESS", default=100)
+API_KEY_FAILURES_PER_KEY = env.int("API_KEY_FAILURES_PER_KEY", default=20)
+API_KEY_FAILURE_WINDOW_SECONDS = env.int("API_KEY_FAILURE_WINDOW_SECONDS", default=300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -138,6 +161,34 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind TLS: SECURE_SSL_REDIRECT=true and SECURE_HSTS_SECONDS=31536000 (off by default: the embedded mode
+# is plain http on loopback). Health probes (/-/alive, /-/ready) stay reachable over plain http.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[r"^-/"])
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# A TLS-terminating proxy's header, e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https (only if
+# the proxy always sets it: a client could otherwise claim https).
+_proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = (_proxy_header[0], _proxy_header[1]) if len(_proxy_header) == 2 else None
+# Content-Security-Policy (django-csp) on every response: the admin and Swagger UI (its split view has no
+# inline script) load scripts only from this origin; styles may be inline (Swagger UI's <style>, the
+# bias report's style attributes); data: images are Swagger UI's and the admin's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -171,6 +222,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Jobs' status (hashing, fairness checks) is one choice set, named once (not "StatusF6eEnum").
+    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "governance.core.choices.JobStatus"},
 }
 
 # --- Celery -------------------------------------------------------------------------------------

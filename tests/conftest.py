@@ -195,3 +195,12 @@ def _workers_may_read_tmp_path(request: pytest.FixtureRequest, settings: Any) ->
     """Tests put artifacts and predictions in tmp_path: make it the storage workers may read."""
     if "tmp_path" in request.fixturenames:
         settings.WORKER_READABLE_ROOTS = [str(request.getfixturevalue("tmp_path"))]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters() -> Any:
+    """Failed-API-key counters live in the (local-memory) cache: each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_login_failed
         from django.db.models.signals import post_migrate
 
@@ -21,3 +22,4 @@ class AccountsConfig(AppConfig):
         # Admin logins and failed logins go into the audit log (who had access, and who tried).
         user_logged_in.connect(signals.on_login, dispatch_uid="accounts.audit_login")
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="accounts.audit_login_failed")
+        user_locked_out.connect(signals.on_lockout, dispatch_uid="accounts.audit_lockout")

@@ -11,6 +11,7 @@ from rest_framework import authentication, exceptions
 
 from governance.accounts.models import ApiKey
 from governance.accounts.services import API_KEY_PREFIX, api_key_hash
+from governance.accounts.throttling import api_key_failure_record, api_key_throttle_check
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
@@ -38,7 +39,7 @@ class ApiKeyUser:
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """Looks the key up by prefix and compares hashes in constant time."""
+    """Looks the key up by prefix and compares hashes in constant time; failures are throttled."""
 
     keyword = "Bearer"
 
@@ -49,6 +50,17 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         parts = header.split()
         if not parts or parts[0] != self.keyword:
             return None
+        address = str(request.META.get("REMOTE_ADDR", ""))
+        pieces = parts[1].split("_", 2) if len(parts) == 2 else []
+        prefix = pieces[1] if len(pieces) == 3 and pieces[0] == API_KEY_PREFIX else None
+        api_key_throttle_check(address=address, prefix=prefix)
+        try:
+            return self._authenticate(parts)
+        except exceptions.AuthenticationFailed:
+            api_key_failure_record(address=address, prefix=prefix)
+            raise
+
+    def _authenticate(self, parts: list[str]) -> tuple[ApiKeyUser, ApiKey]:
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Expected 'Authorization: Bearer <api key>'.")
         secret = parts[1]

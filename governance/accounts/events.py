@@ -13,3 +13,8 @@ API_KEY_REVOKE = declare("api_key.revoke", "An API key was revoked.", required=(
 # HIPAA 164.312(b) and SOC 2 CC6: who had access, and who tried.
 AUTH_LOGIN = declare("auth.login", "A person logged in to the admin.", required=("path",))
 AUTH_LOGIN_FAILED = declare("auth.login_failed", "A failed admin login attempt.", required=("path",))
+AUTH_LOCKOUT = declare(
+    "auth.lockout",
+    "Admin logins for a username from an address were locked after repeated failures (django-axes).",
+    required=("path", "failure_limit"),
+)
