@@ -46,19 +46,21 @@ class _LostRace(Exception):
     """Another integrator moved the head first; this batch is rolled back and retried by it."""
 
 
-def _lock_head() -> AuditLogHead | None:
-    """The head, locked for this transaction; None if another integrator holds it (PostgreSQL).
+def _lock_head(wait: bool = False) -> AuditLogHead | None:
+    """The head, locked for this transaction; None if another integrator holds it (PostgreSQL),
+    unless ``wait``: then it waits for that integrator to finish.
 
     On SQLite the IMMEDIATE transaction already holds the database's write lock. A flushed database
     (tests) has lost the migration's row: it is recreated, racing creators converging on pk 1.
     """
     postgres = connection.vendor == "postgresql"
     qs = AuditLogHead.objects.filter(pk=1)
-    head = qs.select_for_update(skip_locked=True).first() if postgres else qs.first()
+    locked = qs.select_for_update(skip_locked=not wait) if postgres else qs
+    head = locked.first()
     if head is not None or (postgres and qs.exists()):
         return head
     AuditLogHead.objects.get_or_create(pk=1)
-    return qs.select_for_update(skip_locked=True).first() if postgres else qs.first()
+    return locked.first()
 
 
 def _assign(pending: Sequence[tuple[int, str]], first_seq: int) -> None:
@@ -84,11 +86,12 @@ def _assign(pending: Sequence[tuple[int, str]], first_seq: int) -> None:
         raise _LostRace
 
 
-def integrate_batch(batch_size: int = BATCH_SIZE) -> int | None:
-    """Integrate up to ``batch_size`` pending entries; None if another integrator is busy."""
+def integrate_batch(batch_size: int = BATCH_SIZE, *, wait: bool = False) -> int | None:
+    """Integrate up to ``batch_size`` pending entries; None if another integrator is busy (or, with
+    ``wait``, won the race for this batch)."""
     try:
         with transaction.atomic():
-            head = _lock_head()
+            head = _lock_head(wait)
             if head is None:
                 return None
             pending = list(
@@ -112,15 +115,19 @@ def integrate_batch(batch_size: int = BATCH_SIZE) -> int | None:
         return None
 
 
-def audit_integrate(batch_size: int = BATCH_SIZE) -> int:
+def audit_integrate(batch_size: int = BATCH_SIZE, *, wait: bool = False) -> int:
     """Integrate every pending entry (batch after batch); returns how many this call integrated.
 
-    Returns early if another integrator is busy: that one re-checks after it finishes.
+    Returns early if another integrator is busy: that one re-checks after it finishes. With
+    ``wait`` it waits for the head instead and returns only when nothing is pending (a process
+    about to exit, whose own integrator thread dies with it, must not rely on that re-check).
     """
     total = 0
     while True:
-        done = integrate_batch(batch_size)
+        done = integrate_batch(batch_size, wait=wait)
         if done is None:
+            if wait:
+                continue  # lost a race to another integrator: take the next batch
             return total
         total += done
         if done < batch_size and not AuditEvent.objects.filter(seq__isnull=True).exists():
@@ -167,8 +174,10 @@ _thread = _IntegratorThread()
 def _flush_at_exit() -> None:
     """A process that accepted entries integrates what is still pending before it exits (a command,
     a recycled web worker), instead of leaving it to the sweeper."""
+    if settings.AUDIT_INTEGRATE_MODE != "thread":  # switched off since the thread started (tests)
+        return
     try:
-        audit_integrate()
+        audit_integrate(wait=True)
     except Exception:
         log.warning("audit integration at exit failed; the sweeper will retry", exc_info=True)
 

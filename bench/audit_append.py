@@ -127,7 +127,7 @@ from bench import audit_append as bench
 go, per, kind, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 body = bench.append if kind == "append" else bench.plain_insert
 if kind == "insert":
-    bench._insert_seq = __import__("itertools").count(10**13 * (n + 2))
+    bench._insert_seq = __import__("itertools").count(10**14 + os.getpid() * 10**7)
 print("ready", flush=True)
 while not os.path.exists(go):
     time.sleep(0.002)
@@ -168,11 +168,12 @@ def run_processes(processes: int, per_process: int, kind: str) -> float:
         return time.perf_counter() - start
 
 
-def wait_integrated(timeout: float = 60.0) -> None:
+def wait_integrated(what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while AuditEvent.objects.filter(seq__isnull=True).exists():
         if time.monotonic() > deadline:
-            raise RuntimeError("entries stayed pending")
+            pending = AuditEvent.objects.filter(seq__isnull=True).count()
+            raise RuntimeError(f"{pending} entries stayed pending {timeout:g} s after {what}")
         time.sleep(0.01)
 
 
@@ -283,11 +284,11 @@ def main() -> int:
                     times[label]["insert"].append(run_processes(width, per, "insert"))
                     mark = last_pk()
                     times[label]["append"].append(run_processes(width, per, "append"))
-                wait_integrated()
+                wait_integrated(label)
                 delay_p99[label].append(p99(delays_since(mark)))
             if not sqlite:  # SQLite has one writer at a time: any open write transaction blocks all
                 slow.append(slow_transaction_round(4, args.slow_seconds))
-            wait_integrated()
+            wait_integrated("the slow transaction")
             verify.append(verification_round())
             progress(f"audit_append round {round_ + 1}/{args.rounds} done")
         audit_integrate()
