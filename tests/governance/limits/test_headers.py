@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.governance.jobs import processes
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -45,25 +47,33 @@ def test_swagger_ui_init_script_is_served_as_a_file(client):
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs chromium (headless) to render the page")
-def test_swagger_ui_renders_under_the_csp_in_a_browser(live_server, tmp_path):
-    """The policy is what a browser enforces: Swagger UI must still build its operation list."""
-    result = subprocess.run(
-        [
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--user-data-dir={tmp_path}",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-            f"{live_server.url}/api/docs/",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+def test_swagger_ui_renders_under_the_csp_in_a_browser(tmp_path):
+    """The policy is what a browser enforces: Swagger UI must still build its operation list.
+
+    gunicorn with the environment's settings: the docs page and its schema read no database.
+    """
+    port = processes.free_port()
+    web = processes.start_web(dict(os.environ), port, tmp_path / "web.log")
+    try:
+        result = subprocess.run(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--user-data-dir={tmp_path / 'profile'}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=15000",
+                "--dump-dom",
+                f"http://127.0.0.1:{port}/api/docs/",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+    finally:
+        processes.kill(web)
     assert "opblock-summary-path" in result.stdout, result.stderr[-2000:]
     assert "Content Security Policy" not in result.stderr, result.stderr[-2000:]
 
