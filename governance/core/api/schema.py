@@ -70,8 +70,8 @@ class ProblemAutoSchema(AutoSchema):
             statuses += [413, 415]
         if has_input:
             statuses.append(422)
-        if self.view.get_throttles():
-            statuses.append(429)
+        if self.view.get_throttles() or self.view.get_authenticators():
+            statuses.append(429)  # throttled, or too many failed API keys from this client
         return sorted(statuses)
 
     def _map_basic_serializer(self, serializer: Any, direction: Any) -> Any:
