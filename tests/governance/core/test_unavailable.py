@@ -63,7 +63,9 @@ def test_gunicorn_without_its_database_answers_503_and_stays_alive(tmp_path):
     web = processes.start_web(env, port, tmp_path / "web.log")
     base = f"http://127.0.0.1:{port}"
     try:
-        status, headers, body = get(f"{base}/api/v1/models/", headers={"Authorization": "Bearer mgk_abcdef_notakey"})
+        status, headers, body = get(
+            f"{base}/api/v1/models/", headers={"Authorization": "Bearer mgk_abcdef_notakey"}
+        )
         assert status == 503, body
         assert headers["Retry-After"] == "5" and headers["Content-Type"] == "application/problem+json"
         status, headers, _ = get(f"{base}/admin/login/", data=b"username=a&password=b")
