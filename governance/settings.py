@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "governance.jobs",
     "governance.inventory",
     "governance.fairness",
+    "governance.approvals",
     "axes",  # admin login lockout (django-axes)
     "csp",
 ]
