@@ -38,7 +38,6 @@ from pathlib import Path
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
-os.environ.setdefault("AUDIT_INTEGRATE_MODE", "thread")
 django.setup()
 
 from django.conf import settings  # noqa: E402
@@ -262,7 +261,8 @@ def main() -> int:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         progress(
-            f"audit_append: {connection.vendor}, {args.events} events per measurement, integrator thread"
+            f"audit_append: {connection.vendor}, {args.events} events per measurement, "
+            f"integration {settings.AUDIT_INTEGRATE_MODE}"
         )
         configs = [(f"{t} thread{'s' if t > 1 else ''}", t, "thread") for t in args.threads]
         if args.processes:

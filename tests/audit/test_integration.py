@@ -305,9 +305,19 @@ def test_the_database_lets_the_integrator_set_a_position_once_and_nothing_else()
         )
 
 
-def test_settings_default_to_the_background_integrator():
-    """Production integrates in a background thread; tests opt into inline integration."""
+def test_settings_default_to_the_background_integrator(monkeypatch):
+    """PostgreSQL integrates in a background thread, SQLite right after each commit; tests opt into
+    inline integration."""
+    import importlib
+
     from governance import settings as project_settings
+
+    for url, mode in (("postgres://u@127.0.0.1:5432/db", "thread"), ("sqlite:////tmp/x.sqlite3", "inline")):
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.delenv("AUDIT_INTEGRATE_MODE", raising=False)
+        assert mode == importlib.reload(project_settings).AUDIT_INTEGRATE_MODE
+    monkeypatch.undo()
+    importlib.reload(project_settings)
 
     assert settings.AUDIT_INTEGRATE_SWEEP_SECONDS > 0
     assert project_settings.CELERY_BEAT_SCHEDULE["audit-integrate"]["task"] == "audit.tasks.audit_integrate"
