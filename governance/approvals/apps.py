@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -8,4 +10,16 @@ class ApprovalsConfig(AppConfig):
     label = "approvals"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from governance.approvals import events  # noqa: F401  (declares this app's audit actions)
+
+        # A tier without a policy could not be submitted at all: the defaults follow every migrate
+        # (and every test-database flush), as the role groups do.
+        post_migrate.connect(_seed_defaults, sender=self, weak=False, dispatch_uid="approvals.seed_defaults")
+
+
+def _seed_defaults(**kwargs: Any) -> None:
+    from governance.approvals.services import approval_policy_seed_defaults
+
+    approval_policy_seed_defaults()

@@ -450,3 +450,16 @@ def approval_withdraw(*, actor: Principal, request: ApprovalRequest, comment: st
         )
     request.status, request.decided_at = locked.status, locked.decided_at
     return locked
+
+
+def approval_policy_seed_defaults() -> list[ApprovalPolicy]:
+    """Create version 1 of each tier's default policy where the tier has none (idempotent)."""
+    from governance.approvals.constants import DEFAULT_POLICIES
+
+    created = []
+    for tier, fields in DEFAULT_POLICIES.items():
+        if not ApprovalPolicy.objects.filter(risk_tier=tier, model__isnull=True).exists():
+            created.append(
+                ApprovalPolicy.objects.create(risk_tier=tier, version=1, created_by="system:seed", **fields)
+            )
+    return created
