@@ -19,7 +19,13 @@ class ApprovalsConfig(AppConfig):
         post_migrate.connect(_seed_defaults, sender=self, weak=False, dispatch_uid="approvals.seed_defaults")
 
 
-def _seed_defaults(**kwargs: Any) -> None:
+def _seed_defaults(using: str = "default", **kwargs: Any) -> None:
+    from django.db import connections
+
+    from governance.approvals.models import ApprovalPolicy
     from governance.approvals.services import approval_policy_seed_defaults
 
+    # Migrating another app backwards (or a flush while approvals are unapplied) must not fail here.
+    if ApprovalPolicy._meta.db_table not in connections[using].introspection.table_names():
+        return
     approval_policy_seed_defaults()

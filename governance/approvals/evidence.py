@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -117,7 +118,7 @@ def evidence_facts(snapshot: dict[str, Any]) -> EvidenceFacts:
             BiasReportFact(
                 report_id=r["id"],
                 passed=r["passed"],
-                age_days=(now - _parse(r["created_at"])).total_seconds() / 86400,
+                age_days=(now - dt.datetime.fromisoformat(r["created_at"])).total_seconds() / 86400,
             )
             for r in snapshot["bias_reports"]
         ),
@@ -132,9 +133,3 @@ def evidence_facts(snapshot: dict[str, Any]) -> EvidenceFacts:
         ),
         owner=snapshot["owner"],
     )
-
-
-def _parse(value: str) -> Any:
-    import datetime as dt
-
-    return dt.datetime.fromisoformat(value)
