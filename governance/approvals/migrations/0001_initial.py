@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("audit", "0005_entries_pending_integrated"),
+        ("audit", "0004_append_only_postgres"),  # Attestation; not later, so audit can migrate back
         ("inventory", "0004_modelversion_lifecycle_trigger"),
     ]
 
