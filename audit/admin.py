@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
 
-from audit.models import AuditEvent
+from audit.models import Attestation, AuditEvent, Checkpoint, LogVerificationRun
 from audit.vocabulary import registry
 
 
@@ -44,3 +46,54 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Evidence records: viewed, never added, changed or deleted in the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Attestation)
+class AttestationAdmin(ReadOnlyAdmin):
+    """Signed DSSE/in-toto bundles; ``govctl verify bundle`` checks one offline against the JWKS."""
+
+    list_display = ["id", "predicate_type", "subject_type", "subject_id", "key_short", "created_at"]
+    list_filter = ["predicate_type", "subject_type"]
+    search_fields = ["subject_id", "subject_digest", "key_id"]
+    exclude = ["bundle"]
+    readonly_fields = ["bundle_pretty"]
+
+    @admin.display(description="key")
+    def key_short(self, attestation: Attestation) -> str:
+        return format_html("<code title='{}'>{}…</code>", attestation.key_id, attestation.key_id[:12])
+
+    @admin.display(description="bundle (save as JSON for govctl verify bundle)")
+    def bundle_pretty(self, attestation: Attestation) -> str:
+        return format_html("<pre class='gov-json'>{}</pre>", json.dumps(attestation.bundle, indent=2))
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["size", "root_hash", "key_id", "created_at"]
+
+
+@admin.register(LogVerificationRun)
+class LogVerificationRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "verified_at",
+        "ok",
+        "size",
+        "verified_size",
+        "checkpoints_checked",
+        "problem_count",
+        "seconds",
+    ]
+    list_filter = ["ok"]

@@ -122,6 +122,30 @@ class Checkpoint(models.Model):
         return f"checkpoint {self.origin} @ {self.size}"
 
 
+class LogVerificationRun(models.Model):
+    """One full verification of the stored log (leaves, tree, head, every checkpoint), kept as a record.
+
+    Reviewers see the latest on the admin dashboard: when the log was last proven intact, and up to
+    which signed checkpoint. Runs come from the beat task and ``manage.py audit_verify``.
+    """
+
+    verified_at = models.DateTimeField()
+    ok = models.BooleanField()
+    size = models.PositiveBigIntegerField(help_text="Entries checked.")
+    verified_size = models.PositiveBigIntegerField(help_text="Size of the largest checkpoint verified.")
+    checkpoints_checked = models.PositiveIntegerField()
+    problem_count = models.PositiveIntegerField(default=0)
+    headline = models.TextField(blank=True)
+    seconds = models.FloatField()
+
+    class Meta:
+        ordering = ["-verified_at"]
+        get_latest_by = "verified_at"
+
+    def __str__(self) -> str:
+        return f"log verification at {self.verified_at:%Y-%m-%d %H:%M} ({'ok' if self.ok else 'FAILED'})"
+
+
 class Attestation(models.Model):
     """A signed in-toto statement about something the service recorded (artifact, card, report,
     decision), kept as the Sigstore bundle a verifier needs."""

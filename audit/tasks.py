@@ -20,3 +20,11 @@ def audit_integrate() -> int:
     from audit.integrator import audit_integrate as integrate
 
     return integrate()
+
+
+@shared_task(name="audit.tasks.audit_verify", ignore_result=True)  # type: ignore[untyped-decorator]
+def audit_verify() -> bool:
+    """Beat task: verify the whole log and record the outcome (``LogVerificationRun``)."""
+    from audit.integrity import audit_log_verify_record
+
+    return audit_log_verify_record()[0].ok

@@ -16,6 +16,10 @@ api_v1 = [
 
 # The admin's "View site" link: the landing page below, which links back to the admin, the API and health.
 admin.site.site_url = "/"
+# The product's name, not "Django administration"; the index is the reviewer's workspace.
+admin.site.site_header = "ModelOps Governance"
+admin.site.site_title = "ModelOps Governance"
+admin.site.index_title = "Reviewer workspace"
 
 urlpatterns = [
     path("", core_views.landing, name="landing"),

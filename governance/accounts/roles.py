@@ -105,13 +105,17 @@ INVENTORY_MODELS = (
 )
 # Fairness checks and bias reports are written by workers only: every role just views them.
 FAIRNESS_MODELS = ("fairness.fairnesscheck", "fairness.biasreport")
+# Approval records are written by the services only; policies are revised by administrators.
+APPROVAL_MODELS = ("approvals.approvalpolicy", "approvals.approvalrequest", "approvals.approvaldecision")
+# The evidence layer spans every team: for the roles that read every team.
+EVIDENCE_MODELS = ("audit.auditevent", "audit.attestation", "audit.checkpoint", "audit.logverificationrun")
 _VIEW_ALL: dict[str, tuple[str, ...]] = dict.fromkeys(
-    (*INVENTORY_MODELS, *FAIRNESS_MODELS, "accounts.team", "audit.auditevent"), ("view",)
+    (*INVENTORY_MODELS, *FAIRNESS_MODELS, *APPROVAL_MODELS, *EVIDENCE_MODELS, "accounts.team"), ("view",)
 )
 
 ADMIN_MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.SUBMITTER: dict.fromkeys(INVENTORY_MODELS, ("view", "add", "change"))
-    | dict.fromkeys((*FAIRNESS_MODELS, "accounts.team"), ("view",)),
+    | dict.fromkeys((*FAIRNESS_MODELS, *APPROVAL_MODELS, "accounts.team"), ("view",)),
     Role.MODEL_RISK_REVIEWER: _VIEW_ALL,
     Role.PRIVACY_OFFICER: _VIEW_ALL,
     Role.SECURITY_REVIEWER: _VIEW_ALL,
@@ -119,7 +123,13 @@ ADMIN_MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.AUDITOR: _VIEW_ALL,
     Role.ADMIN: _VIEW_ALL
     | dict.fromkeys(
-        (*INVENTORY_MODELS, "accounts.team", "accounts.membership", "accounts.apikey"),
+        (
+            *INVENTORY_MODELS,
+            "accounts.team",
+            "accounts.membership",
+            "accounts.apikey",
+            "approvals.approvalpolicy",
+        ),
         ("view", "add", "change"),
     ),
 }

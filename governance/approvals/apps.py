@@ -12,7 +12,9 @@ class ApprovalsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from governance.approvals import events  # noqa: F401  (declares this app's audit actions)
+        from governance.approvals import events, receivers  # noqa: F401  (declares this app's audit actions)
+
+        receivers.connect()
 
         # A tier without a policy could not be submitted at all: the defaults follow every migrate
         # (and every test-database flush), as the role groups do.

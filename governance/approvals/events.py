@@ -30,4 +30,15 @@ APPROVAL_REQUEST_STALE = declare(
     "approval_request.stale",
     "The evidence under review changed; the request and its decisions no longer count.",
     required=("previous_sha256", "current_sha256"),
+    optional=("was",),
+)
+APPROVAL_REQUEST_EXPIRE = declare(
+    "approval_request.expire",
+    "An approval lapsed at the end of its policy's validity; the version must be re-submitted.",
+    required=("expires_at", "model_version_id"),
+)
+APPROVAL_POLICY_OVERRIDE = declare(
+    "approval_policy.override",
+    "An administrator gave one model an approval policy of its own, in place of its risk tier's, and why.",
+    required=("tier_policy_id", "reason", "after"),
 )

@@ -65,39 +65,80 @@ def effective_roles(rules: PolicyRules, facts: EvidenceFacts) -> dict[str, int]:
     return roles
 
 
-def missing_evidence(rules: PolicyRules, facts: EvidenceFacts) -> list[str]:
-    """Every requirement of ``rules`` that ``facts`` do not meet, as readable items (empty: complete)."""
-    missing: list[str] = []
+@dataclass(frozen=True)
+class Requirement:
+    """One item of a policy's evidence checklist: what is required and whether the record meets it."""
+
+    key: str
+    label: str
+    met: bool
+
+    @property
+    def missing_text(self) -> str:
+        return f"{self.key}: {self.label}"
+
+
+def evidence_checklist(rules: PolicyRules, facts: EvidenceFacts) -> list[Requirement]:
+    """Every requirement ``rules`` make, met or not, in the order reviewers read them."""
+    items: list[Requirement] = []
     if not rules.approvable:
         # EU AI Act Art. 5: prohibited practices cannot be placed on the market at all.
-        missing.append("approvable: the prohibited risk tier cannot be approved")
-    if rules.require_complete_model_card and not facts.model_card_complete:
-        missing.append("model_card: a complete model card (all four sections filled)")
+        items.append(Requirement("approvable", "the prohibited risk tier cannot be approved", False))
+    if rules.require_complete_model_card:
+        items.append(
+            Requirement(
+                "model_card", "a complete model card (all four sections filled)", facts.model_card_complete
+            )
+        )
     if rules.require_signed_artifact:
-        if not facts.artifact_digest:
-            missing.append("artifact_digest: the artifact's sha256 digest")
-        elif not facts.artifact_attested:
-            missing.append("artifact_attestation: a signed attestation of the artifact digest")
+        items.append(
+            Requirement("artifact_digest", "the artifact's sha256 digest", bool(facts.artifact_digest))
+        )
+        items.append(
+            Requirement(
+                "artifact_attestation",
+                "a signed attestation of the artifact digest",
+                bool(facts.artifact_digest) and facts.artifact_attested,
+            )
+        )
     if rules.require_passing_bias_report:
         fresh = [
             r
             for r in facts.bias_reports
             if rules.bias_report_max_age_days is None or r.age_days <= rules.bias_report_max_age_days
         ]
-        if not any(r.passed for r in fresh):
-            window = (
-                f" no older than {rules.bias_report_max_age_days} days"
-                if rules.bias_report_max_age_days is not None
-                else ""
-            )
-            missing.append(f"bias_report: a passing bias report{window}")
+        window = (
+            f" no older than {rules.bias_report_max_age_days} days"
+            if rules.bias_report_max_age_days is not None
+            else ""
+        )
+        items.append(
+            Requirement("bias_report", f"a passing bias report{window}", any(r.passed for r in fresh))
+        )
     if rules.require_dpia_for_personal_data:
         for d in facts.datasets:
-            if d.contains_personal_data and not d.dpia_reference.strip():
-                missing.append(f"dpia: a DPIA reference for dataset {d.label} (personal data, GDPR Art. 35)")
-    if rules.require_named_owner and not facts.owner.strip():
-        missing.append("owner: a named owner of the model")
-    return missing
+            if d.contains_personal_data:
+                items.append(
+                    Requirement(
+                        "dpia",
+                        f"a DPIA reference for dataset {d.label} (personal data, GDPR Art. 35)",
+                        bool(d.dpia_reference.strip()),
+                    )
+                )
+    if rules.require_named_owner:
+        items.append(Requirement("owner", "a named owner of the model", bool(facts.owner.strip())))
+    return items
+
+
+def missing_evidence(rules: PolicyRules, facts: EvidenceFacts) -> list[str]:
+    """Every requirement of ``rules`` that ``facts`` do not meet, as readable items (empty: complete).
+
+    Without a digest there is nothing to attest: only the digest is reported missing then.
+    """
+    unmet = [r for r in evidence_checklist(rules, facts) if not r.met]
+    if any(r.key == "artifact_digest" for r in unmet):
+        unmet = [r for r in unmet if r.key != "artifact_attestation"]
+    return [r.missing_text for r in unmet]
 
 
 def quorum_reached(required: Mapping[str, int], approvals_per_role: Mapping[str, int]) -> bool:

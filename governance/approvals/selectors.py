@@ -11,7 +11,7 @@ from governance.accounts.roles import Scope
 from governance.approvals.choices import Decision, RequestStatus
 from governance.approvals.models import ApprovalRequest
 from governance.approvals.policy import open_roles
-from governance.approvals.services import _decidable_roles, four_eyes_refusal
+from governance.approvals.services import decidable_roles, four_eyes_refusal
 
 
 def approval_request_list(*, principal: Principal) -> QuerySet[ApprovalRequest]:
@@ -28,7 +28,7 @@ def approval_pending_for(*, principal: Principal) -> list[ApprovalRequest]:
     decided yet, and one of their roles is still short of its quorum. Oldest first."""
     if not principal.has_scope(Scope.APPROVALS_DECIDE) or principal.kind != "user":
         return []
-    eligible = _decidable_roles(principal)
+    eligible = decidable_roles(principal)
     pending = []
     for request in (
         approval_request_list(principal=principal)

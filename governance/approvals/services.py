@@ -16,12 +16,14 @@ from django.utils import timezone
 from audit.attestations import attestation_create
 from audit.pure.evidence.intoto import APPROVAL_DECISION_PREDICATE
 from audit.services import audit_append, model_snapshot
-from governance.accounts.principal import Principal, worker_principal
+from governance.accounts.principal import Principal
 from governance.accounts.roles import ROLES, Role, Scope
 from governance.approvals import events
 from governance.approvals.choices import Decision, RequestStatus
 from governance.approvals.evidence import evidence_facts, evidence_sha256, evidence_snapshot, policy_rules
+from governance.approvals.expiry import approval_request_revalidate
 from governance.approvals.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest
+from governance.approvals.notify import approval_notify
 from governance.approvals.policy import effective_roles, missing_evidence, open_roles, quorum_reached
 from governance.core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from governance.core.visibility import authorize_team_write
@@ -174,36 +176,12 @@ def approval_request_submit(
             reason=f"Submitted for {environment} approval",
             evidence={"approval_request_id": request.pk},
         )
+    approval_notify(request, "approval.submitted")
     model_version.refresh_from_db()
     return request
 
 
-@transaction.atomic
-def approval_request_mark_stale_if_changed(
-    request: ApprovalRequest, *, actor: Principal | None = None
-) -> bool:
-    """Recompute the evidence hash of an open request; if it changed, the request goes stale."""
-    locked = ApprovalRequest.objects.select_for_update().select_related("policy").get(pk=request.pk)
-    if locked.status != RequestStatus.OPEN:
-        return False
-    mv = ModelVersion.objects.select_related("model").get(pk=locked.model_version_id)
-    current = evidence_sha256(evidence_snapshot(model_version=mv, policy=locked.policy))
-    if current == locked.evidence_sha256:
-        return False
-    locked.status = RequestStatus.STALE
-    locked.decided_at = timezone.now()
-    locked.save(update_fields=["status", "decided_at"])
-    audit_append(
-        actor=actor or worker_principal("approvals.evidence_watch"),
-        action=events.APPROVAL_REQUEST_STALE,
-        target=locked,
-        payload={"previous_sha256": locked.evidence_sha256, "current_sha256": current},
-    )
-    request.status, request.decided_at = locked.status, locked.decided_at
-    return True
-
-
-def _decidable_roles(actor: Principal) -> set[str]:
+def decidable_roles(actor: Principal) -> set[str]:
     """Reviewer roles the actor may sit in; administrators may sit in any (four-eyes still binds)."""
     if Role.ADMIN in actor.roles:
         return {r.value for r, spec in ROLES.items() if spec.is_reviewer}
@@ -232,7 +210,7 @@ def approval_decide(
     Staleness is checked (and committed) first, so a refused decision still leaves the request
     marked stale for everyone.
     """
-    approval_request_mark_stale_if_changed(request, actor=actor)
+    approval_request_revalidate(request, actor=actor)
     return _decide(actor=actor, request=request, decision=decision, comment=comment, role=role)
 
 
@@ -278,7 +256,7 @@ def _decide(
             field="role",
             code=FOUR_EYES,
         )
-    eligible = _decidable_roles(actor)
+    eligible = decidable_roles(actor)
     required: dict[str, int] = dict(locked.required_roles)
     approvals = Counter(d.role for d in prior if d.decision == Decision.APPROVE)
     seat = 1
@@ -348,6 +326,7 @@ def _decide(
     row.save(update_fields=["attestation"])
     approvals[chosen] += decision == Decision.APPROVE
     _close_if_settled(actor=actor, request=locked, decision=decision, approvals=approvals, ids=[*prior, row])
+    approval_notify(locked, "approval.decided", decision=row)
     request.status, request.decided_at, request.expires_at = (
         locked.status,
         locked.decided_at,

@@ -11,13 +11,13 @@ from audit.pure.evidence.intoto import APPROVAL_DECISION_PREDICATE
 from audit.signing import jwks
 from governance.accounts.principal import cli_principal
 from governance.approvals.evidence import evidence_sha256, evidence_snapshot
+from governance.approvals.expiry import approval_request_revalidate
 from governance.approvals.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest
 from governance.approvals.selectors import approval_pending_for
 from governance.approvals.services import (
     approval_decide,
     approval_policy_for,
     approval_policy_revise,
-    approval_request_mark_stale_if_changed,
     approval_request_submit,
     approval_withdraw,
 )
@@ -218,9 +218,9 @@ def test_reclassified_dataset_makes_the_request_stale(cast):
     dv = DatasetVersionFactory(dataset__team=cast.mv.model.team)
     ModelVersionDataset.objects.create(model_version=cast.mv, dataset_version=dv, usage="evaluation")
     request = _submit(cast)
-    assert approval_request_mark_stale_if_changed(request) is False
+    assert approval_request_revalidate(request) is False
     type(dv).objects.filter(pk=dv.pk).update(dpia_reference="DPIA-2026-4")
-    assert approval_request_mark_stale_if_changed(request) is True
+    assert approval_request_revalidate(request) is True
     assert request.status == "stale"
 
 
