@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "governance.inventory",
     "governance.fairness",
     "governance.approvals",
+    "governance.notifications",
     "axes",  # admin login lockout (django-axes)
     "csp",
 ]
@@ -315,6 +316,21 @@ JOBS_SEND_GRACE_SECONDS = env.float("JOBS_SEND_GRACE_SECONDS", default=2.0)
 JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=5)
 JOBS_STALE_SECONDS = env.float("JOBS_STALE_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE["jobs-sweep"] = {"task": "jobs.sweep", "schedule": JOBS_SWEEP_SECONDS}
+
+# Team webhooks (governance.notifications): each attempt must end within WEBHOOK_TIMEOUT_SECONDS; a failed
+# attempt is retried after WEBHOOK_BACKOFF_SECONDS x 1, 3, 9, ... (at most WEBHOOK_BACKOFF_MAX_SECONDS),
+# up to WEBHOOK_MAX_ATTEMPTS attempts (defaults: 10, 30, 90, 270, 810, 2430, 3600 s: about 2 hours).
+# Receivers must be https unless WEBHOOK_ALLOW_HTTP (tests with loopback receivers).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=10.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_RETRY_SWEEP_SECONDS = env.float("WEBHOOK_RETRY_SWEEP_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["webhooks-deliveries-due"] = {
+    "task": "notifications.deliveries_due",
+    "schedule": WEBHOOK_RETRY_SWEEP_SECONDS,
+}
 
 CELERY_BEAT_SCHEDULE["audit-integrate"] = {
     "task": "audit.tasks.audit_integrate",
