@@ -340,6 +340,21 @@ CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "audit.tasks.checkpoint_sign",
     "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS),
 }
+# A full verification of the log (recorded; the admin dashboard shows the last one).
+AUDIT_VERIFY_INTERVAL_SECONDS = env.float("AUDIT_VERIFY_INTERVAL_SECONDS", default=3600.0)
+CELERY_BEAT_SCHEDULE["audit-verify"] = {
+    "task": "audit.tasks.audit_verify",
+    "schedule": AUDIT_VERIFY_INTERVAL_SECONDS,
+}
+
+# Approvals: lapse approvals past their validity and re-validate open/approved evidence this often.
+APPROVALS_EXPIRY_SWEEP_SECONDS = env.float("APPROVALS_EXPIRY_SWEEP_SECONDS", default=300.0)
+# The dashboard's "expiring soon" window.
+APPROVALS_DUE_SOON_DAYS = env.int("APPROVALS_DUE_SOON_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["approvals-expire-due"] = {
+    "task": "approvals.expire_due",
+    "schedule": APPROVALS_EXPIRY_SWEEP_SECONDS,
+}
 
 LOGGING = {
     "version": 1,

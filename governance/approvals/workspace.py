@@ -138,11 +138,11 @@ def decision_options(*, principal: Principal, request: ApprovalRequest | None) -
         return DecisionOptions(reason=STALE_REASON)
     if request.status != RequestStatus.OPEN:
         return DecisionOptions(reason=f"The request is {request.get_status_display().lower()}.")
-    if principal.kind != "user" or not principal.has_scope(Scope.APPROVALS_DECIDE):
-        return DecisionOptions(reason="You are not a reviewer: deciding approvals needs a reviewer role.")
     refusal = four_eyes_refusal(actor=principal, request=request)
-    if refusal:
+    if refusal:  # first: the submitter must read the rule, even without a reviewer role
         return DecisionOptions(reason=refusal)
+    if not principal.has_scope(Scope.APPROVALS_DECIDE):
+        return DecisionOptions(reason="You are not a reviewer: deciding approvals needs a reviewer role.")
     decisions = list(request.decisions.all())
     if any(d.reviewer == principal.ident for d in decisions):
         return DecisionOptions(reason="You already decided on this request (one person, one role).")
