@@ -129,7 +129,9 @@ ADMIN_MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
             "accounts.membership",
             "accounts.apikey",
             "approvals.approvalpolicy",
+            "notifications.webhook",
         ),
         ("view", "add", "change"),
-    ),
+    )
+    | {"notifications.webhookdelivery": ("view",)},
 }

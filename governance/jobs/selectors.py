@@ -33,10 +33,15 @@ def job_health(*, now: dt.datetime | None = None) -> JobHealth:
     for name, job_type in sorted(job_types().items()):
         model = apps.get_model(job_type.model)
         manager = model._default_manager
-        counts = {row["status"]: row["n"] for row in manager.values("status").annotate(n=Count("pk"))}
-        oldest = manager.filter(status="queued").aggregate(oldest=Min("created_at"))["oldest"]
+        counts: dict[str, int] = dict.fromkeys(("queued", "running", "succeeded", "failed"), 0)
+        queued = ["queued", *(own for own, state in job_type.states.items() if state == "queued")]
+        for row in manager.values("status").annotate(n=Count("pk")):
+            state = job_type.state_of(row["status"])
+            if state in counts:
+                counts[state] += row["n"]
+        oldest = manager.filter(status__in=queued).aggregate(oldest=Min("created_at"))["oldest"]
         types[name] = {
-            "counts": {state: counts.get(state, 0) for state in ("queued", "running", "succeeded", "failed")},
+            "counts": counts,
             "oldest_queued_seconds": round((now - oldest).total_seconds(), 1) if oldest else None,
         }
     open_rows = JobDispatch.objects.filter(finished_at__isnull=True)

@@ -13,5 +13,10 @@ class NotificationsConfig(AppConfig):
         from governance.notifications.delivery import JOB_TYPE, webhook_delivery_give_up
 
         register_job_type(
-            JobType(JOB_TYPE, "notifications.WebhookDelivery", give_up=webhook_delivery_give_up)
+            JobType(
+                JOB_TYPE,
+                "notifications.WebhookDelivery",
+                give_up=webhook_delivery_give_up,
+                states={"pending": "queued", "delivered": "succeeded"},
+            )
         )

@@ -269,3 +269,14 @@ def test_the_readme_receiver_snippet_verifies_a_real_delivery(receiver, make_web
     assert namespace["verify"](secret, headers, request.body)
     assert not namespace["verify"](secret, headers, request.body)  # the same delivery id again
     assert not namespace["verify"]("another-secret", headers, request.body)
+
+
+def test_job_health_counts_pending_deliveries_as_queued(make_webhook, team_a):
+    from governance.jobs.selectors import job_health
+    from governance.notifications.delivery import JOB_TYPE
+
+    make_webhook(team_a, "https://hooks.example.org/a")
+    emit(team_a)
+    counts = job_health().types[JOB_TYPE]["counts"]
+    assert counts["queued"] == 1 and counts["succeeded"] == 0
+    assert job_health().types[JOB_TYPE]["oldest_queued_seconds"] is not None
