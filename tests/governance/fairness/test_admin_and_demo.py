@@ -22,6 +22,11 @@ from tests.governance.fairness.test_fairness_jobs import predictions, run_inline
 pytestmark = pytest.mark.django_db
 
 
+def failing_report() -> BiasReport:
+    """The demo's failing report: credit-scoring 1.1.0 (the other demo versions' reports pass)."""
+    return BiasReport.objects.get(model_version__model__name="credit-scoring", model_version__version="1.1.0")
+
+
 def test_seed_demo_is_idempotent_and_includes_a_signed_bias_report(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     call_command("seed_demo", "--quiet-login", stdout=io.StringIO())
@@ -40,10 +45,13 @@ def test_seed_demo_is_idempotent_and_includes_a_signed_bias_report(settings, tmp
         BiasReport.objects.count(),
         AuditEvent.objects.count(),
     )
-    assert counts[:4] == (2, 3, 3, 1)
-    report = BiasReport.objects.get()
+    # 3 models, 5 versions, 6 cards (readmission-risk's card was revised in review), 4 bias reports
+    assert counts[:4] == (3, 5, 6, 4)
+    report = failing_report()
     assert report.attestation is not None and report.rows == 20_000
     assert report.passed is False  # the demo data is built to fail the four-fifths rule on age band
+    passing = BiasReport.objects.exclude(pk=report.pk)
+    assert all(r.passed and r.attestation is not None for r in passing)
 
 
 def test_reviewer_sees_tables_policy_and_charts(make_user, settings, tmp_path):
@@ -51,7 +59,7 @@ def test_reviewer_sees_tables_policy_and_charts(make_user, settings, tmp_path):
     call_command("seed_demo", "--quiet-login", stdout=io.StringIO())
     client = Client()
     client.force_login(make_user("model_risk_reviewer", is_staff=True))
-    report = BiasReport.objects.get()
+    report = failing_report()
     page = client.get(f"/admin/fairness/biasreport/{report.pk}/change/").content.decode()
     assert "Policy: FAIL" in page and "four_fifths_rule" in page
     assert "sex=female, age_band=18-25" in page
@@ -59,14 +67,14 @@ def test_reviewer_sees_tables_policy_and_charts(make_user, settings, tmp_path):
     listing = client.get("/admin/fairness/fairnesscheck/").content.decode()
     assert "20,000 / 20,000 rows" in listing
     assert client.post(f"/admin/fairness/biasreport/{report.pk}/change/", {}).status_code == 403
-    assert FairnessCheck.objects.get().status == "succeeded"
+    assert FairnessCheck.objects.get(report=report).status == "succeeded"
 
 
 def test_bias_report_presentation_needs_no_request(settings, tmp_path):
     """What the admin page shows, and the PDF reports (rendered in a Celery task) will."""
     settings.VAR_DIR = tmp_path
     call_command("seed_demo", "--quiet-login", stdout=io.StringIO())
-    report = BiasReport.objects.get()
+    report = failing_report()
     page = bias_report_presentation(report)
     assert isinstance(page, BiasReportPresentation)
     assert page.verdict == "FAIL" and page.passed is False and page.rows == 20_000
@@ -95,7 +103,7 @@ def test_bias_report_presentation_needs_no_request(settings, tmp_path):
 def test_bias_report_page_shows_exact_values_thresholds_and_signature(make_user, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     call_command("seed_demo", "--quiet-login", stdout=io.StringIO())
-    report = BiasReport.objects.get()
+    report = failing_report()
     client = Client()
     client.force_login(make_user("model_risk_reviewer", is_staff=True))
     page = client.get(f"/admin/fairness/biasreport/{report.pk}/change/").content.decode()

@@ -4,7 +4,7 @@ Everything goes through the approval services as the demo's people, so the histo
 product would have recorded: four-eyes checked, evidence hashed, decisions signed, all audited.
 
 - credit-scoring 1.0.0: submitted by alice, approved by rita (model risk) and pavel (privacy);
-- credit-scoring 1.2.0: submitted by alice, rejected by rita with her reason;
+- credit-scoring 1.1.1: submitted by alice, rejected by rita with her reason;
 - readmission-risk 2025.06.1 (PHI): pavel asked for changes, carlos revised the card and re-submitted,
   clara approved as clinical safety reviewer; it waits for rita and pavel;
 - bed-occupancy-forecast 2025.07.0: under its own pilot policy (the admin's, valid 0 days), approved by
@@ -99,13 +99,14 @@ class Command(BaseCommand):
         )
 
     def _rejected(self) -> None:
-        mv = self._version("credit-scoring", "1.2.0")
+        mv = self._version("credit-scoring", "1.1.1")
         if mv is None:
             return
         request = self._submit(
             "alice",
             mv,
-            "1.2.0 for production: AUC up from 0.781 to 0.806 by adding two postcode-district aggregates.",
+            "1.1.1 for production: AUC up from 0.781 to 0.806 with two postcode-district aggregates, and the "
+            "age gap that failed 1.1.0's bias report is gone.",
         )
         self._decide(
             "rita",
