@@ -77,6 +77,8 @@ class SigningKey(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active"
         RETIRED = "retired"
+        # Retired because it was (or may have been) compromised: nothing it signed is trusted.
+        REVOKED = "revoked"
 
     key_id = models.CharField(max_length=64, unique=True, help_text="sha256 of the DER SubjectPublicKeyInfo")
     algorithm = models.CharField(max_length=10, default="ES256")

@@ -7,7 +7,7 @@ wiped when a key is retired: a retired key can still be verified but can never s
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from audit.actor import Actor, SystemActor
-from audit.events import SIGNING_KEY_ROTATE
+from audit.events import SIGNING_KEY_REVOKE, SIGNING_KEY_ROTATE
 from audit.models import SigningKey
 from audit.pure.evidence.keys import (
     KeyStatus,
@@ -89,12 +89,39 @@ def signing_key_rotate(*, actor: Actor, reason: str = "") -> SigningKey:
     return key
 
 
+@transaction.atomic
+def signing_key_revoke(*, actor: Actor, key_id: str, reason: str) -> SigningKey:
+    """Declare a key compromised: it stops signing and verifiers (the JWKS, the gate) refuse its work.
+
+    Revoking the active key rotates first, so the service keeps signing with a fresh key.
+    """
+    if not reason.strip():
+        raise ValueError("revoking a key needs a reason")
+    key = SigningKey.objects.select_for_update().get(key_id=key_id)
+    if key.status == SigningKey.Status.ACTIVE:
+        signing_key_rotate(actor=actor, reason=f"rotated to revoke {key_id}: {reason}")
+        key.refresh_from_db()
+    if key.status != SigningKey.Status.REVOKED:
+        key.status = SigningKey.Status.REVOKED
+        key.retired_at = key.retired_at or timezone.now()
+        key.private_key_pem = ""
+        key.save(update_fields=["status", "retired_at", "private_key_pem"])
+        _signer_cache.clear()
+        audit_append(
+            actor=actor,
+            action=SIGNING_KEY_REVOKE,
+            target=key,
+            payload={"key_id": key.key_id, "reason": reason},
+        )
+    return key
+
+
 def jwks() -> dict[str, Any]:
     """Current and retired public keys (RFC 7517), what ``/.well-known/jwks.json`` serves."""
     entries = []
     for key in SigningKey.objects.order_by("created_at"):
         public = load_public_key_pem(key.public_key_pem.encode())
-        status: KeyStatus = "active" if key.status == SigningKey.Status.ACTIVE else "retired"
+        status = cast(KeyStatus, key.status)  # the model's statuses are the JWKS's three names
         entries.append(
             jwk_from_public_key(public, status=status, created_at=key.created_at, retired_at=key.retired_at)
         )
