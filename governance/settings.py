@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "governance.fairness",
     "governance.approvals",
     "governance.notifications",
+    "governance.gate",
     "axes",  # admin login lockout (django-axes)
     "csp",
 ]

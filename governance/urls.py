@@ -12,6 +12,7 @@ api_v1 = [
     path("audit/", include("audit.api.urls")),
     path("", include("governance.fairness.api.urls")),
     path("", include("governance.approvals.api.urls")),
+    path("", include("governance.gate.api.urls")),
 ]
 
 # The admin's "View site" link: the landing page below, which links back to the admin, the API and health.

@@ -38,11 +38,15 @@ class HasScope(BasePermission):
 
 
 def required_scope(request: Any, view: Any) -> Scope | None:
-    scopes: dict[str, Scope] = getattr(view, "required_scopes", {})
+    """The scope an action needs. A tuple means any one of them (e.g. a CI key's ``gate:check`` or a
+    reviewer's ``inventory:read`` for reading gate decisions): the first the principal holds."""
+    scopes: dict[str, Scope | tuple[Scope, ...]] = getattr(view, "required_scopes", {})
     action = getattr(view, "action", None)
-    if action and action in scopes:
-        return scopes[action]
-    return scopes.get(request.method.upper())
+    wanted = scopes[action] if action and action in scopes else scopes.get(request.method.upper())
+    if not isinstance(wanted, tuple):
+        return wanted
+    principal = principal_for_request(request)
+    return next((scope for scope in wanted if principal.has_scope(scope)), wanted[0])
 
 
 def _has_handler(request: Any, view: Any) -> bool:

@@ -32,6 +32,8 @@ MODEL_CARD_PREDICATE: Final = GOVERNANCE_PREDICATE_PREFIX + "model-card/v1"
 APPROVAL_DECISION_PREDICATE: Final = GOVERNANCE_PREDICATE_PREFIX + "approval-decision/v1"
 GATE_DECISION_PREDICATE: Final = GOVERNANCE_PREDICATE_PREFIX + "gate-decision/v1"
 COMPLIANCE_REPORT_PREDICATE: Final = GOVERNANCE_PREDICATE_PREFIX + "compliance-report/v1"
+TEST_RESULT_PREDICATE: Final = "https://in-toto.io/attestation/test-result/v0.1"
+"""in-toto's test-result predicate: the deploy gate's verdicts, so policy engines can re-check them."""
 
 AUDIT_SEQUENCE_FIELD: Final = "audit_sequence"
 """Predicate member holding the audit-log sequence number (non-negative int) of the event (legacy)."""
