@@ -107,15 +107,18 @@ INVENTORY_MODELS = (
 FAIRNESS_MODELS = ("fairness.fairnesscheck", "fairness.biasreport")
 # Approval records are written by the services only; policies are revised by administrators.
 APPROVAL_MODELS = ("approvals.approvalpolicy", "approvals.approvalrequest", "approvals.approvaldecision")
+# Gate verdicts and deployments are written by the gate's services only.
+GATE_MODELS = ("gate.gatedecision", "gate.deployment")
 # The evidence layer spans every team: for the roles that read every team.
 EVIDENCE_MODELS = ("audit.auditevent", "audit.attestation", "audit.checkpoint", "audit.logverificationrun")
 _VIEW_ALL: dict[str, tuple[str, ...]] = dict.fromkeys(
-    (*INVENTORY_MODELS, *FAIRNESS_MODELS, *APPROVAL_MODELS, *EVIDENCE_MODELS, "accounts.team"), ("view",)
+    (*INVENTORY_MODELS, *FAIRNESS_MODELS, *APPROVAL_MODELS, *GATE_MODELS, *EVIDENCE_MODELS, "accounts.team"),
+    ("view",),
 )
 
 ADMIN_MODEL_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.SUBMITTER: dict.fromkeys(INVENTORY_MODELS, ("view", "add", "change"))
-    | dict.fromkeys((*FAIRNESS_MODELS, *APPROVAL_MODELS, "accounts.team"), ("view",)),
+    | dict.fromkeys((*FAIRNESS_MODELS, *APPROVAL_MODELS, *GATE_MODELS, "accounts.team"), ("view",)),
     Role.MODEL_RISK_REVIEWER: _VIEW_ALL,
     Role.PRIVACY_OFFICER: _VIEW_ALL,
     Role.SECURITY_REVIEWER: _VIEW_ALL,
