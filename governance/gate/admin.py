@@ -67,7 +67,7 @@ class GateDecisionAdmin(RecordAdmin):
                 for r in decision.reasons
             ),
         )
-        head = mark_safe("<tr><th>code</th><th>why</th><th>expected</th><th>actual</th></tr>")  # noqa: S308
+        head = mark_safe("<tr><th>code</th><th>why</th><th>expected</th><th>actual</th></tr>")
         return format_html("<table>{}{}</table>", head, rows)
 
     @admin.display(description="signed attestation (in-toto test-result; govctl verify bundle)")
