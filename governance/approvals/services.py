@@ -110,11 +110,14 @@ def _validate_roles(roles: Any, field: str) -> None:
 
 
 def _raise_if_missing(missing: list[str]) -> None:
+    """One ``evidence_missing`` error listing each missing item (an ``errors`` entry per item)."""
     if missing:
+        items = [(key, text.strip()) for key, _, text in (item.partition(":") for item in missing)]
         raise ApplicationError(
             "Evidence missing: " + "; ".join(missing) + ".",
-            field=", ".join(item.split(":", 1)[0] for item in missing),
+            field=", ".join(key for key, _ in items),
             code="evidence_missing",
+            items=items,
         )
 
 
@@ -222,8 +225,6 @@ def _decide(
         raise ApplicationError(f"Unknown decision {decision!r}.", field="decision")
     if actor.kind == "api_key":
         raise PermissionDeniedError("API keys can submit but never decide approvals.", code=FOUR_EYES)
-    if not actor.has_scope(Scope.APPROVALS_DECIDE):
-        raise PermissionDeniedError(f"Deciding approvals needs the {Scope.APPROVALS_DECIDE.value} scope.")
     if not comment.strip():
         raise ApplicationError("A decision needs a comment.", field="comment", code="comment_required")
     locked = (
@@ -249,6 +250,8 @@ def _decide(
     refusal = four_eyes_refusal(actor=actor, request=locked)
     if refusal:
         raise PermissionDeniedError(refusal, code=FOUR_EYES)
+    if not actor.has_scope(Scope.APPROVALS_DECIDE):  # after four-eyes: the submitter learns the rule
+        raise PermissionDeniedError(f"Deciding approvals needs the {Scope.APPROVALS_DECIDE.value} scope.")
     prior = list(locked.decisions.all())
     if any(d.reviewer == actor.ident for d in prior):
         raise PermissionDeniedError(

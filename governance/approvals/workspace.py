@@ -99,10 +99,12 @@ def _live_versions(principal: Principal) -> QuerySet[ModelVersion]:
 def reviewer_dashboard(*, principal: Principal, now: dt.datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     queue = []
+    mine = decidable_roles(principal)
     for request in approval_pending_for(principal=principal):
         approvals = Counter(d.role for d in request.decisions.all() if d.decision == Decision.APPROVE)
         due = request.created_at + dt.timedelta(days=REVIEW_SLA_DAYS)
-        queue.append(QueueItem(request, due, due < now, open_roles(request.required_roles, approvals)))
+        roles = [r for r in open_roles(request.required_roles, approvals) if r in mine]
+        queue.append(QueueItem(request, due, due < now, roles))
     recent = list(
         approval_request_list(principal=principal)
         .filter(decided_at__isnull=False)
@@ -171,6 +173,19 @@ class ChecklistLine:
 
 
 @dataclass(frozen=True)
+class RoleSeat:
+    """A required role on the current request: its quorum and who approved in it so far."""
+
+    role: str
+    quorum: int
+    approvers: list[str]
+
+    @property
+    def filled(self) -> bool:
+        return len(self.approvers) >= self.quorum
+
+
+@dataclass(frozen=True)
 class VersionReview:
     """Everything the review panel of a model version shows."""
 
@@ -179,6 +194,7 @@ class VersionReview:
     policy_error: str
     checklist: list[ChecklistLine]
     required_roles: dict[str, int]
+    seats: list[RoleSeat]
     current: ApprovalRequest | None
     history: list[ApprovalRequest]
     options: DecisionOptions
@@ -267,12 +283,19 @@ def version_review(*, principal: Principal, model_version: ModelVersion) -> Vers
         submit_reason = "Evidence is missing (see the checklist)."
     else:
         submit_reason = ""
+    approvers: dict[str, list[str]] = {}
+    if current is not None:
+        for d in current.decisions.all():
+            if d.decision == Decision.APPROVE:
+                approvers.setdefault(d.role, []).append(d.reviewer_label or d.reviewer)
+    seats = [RoleSeat(role, n, approvers.get(role, [])) for role, n in required.items()]
     return VersionReview(
         model_version=mv,
         policy=policy,
         policy_error=policy_error,
         checklist=checklist,
         required_roles=required,
+        seats=seats,
         current=current,
         history=history,
         options=options,

@@ -13,12 +13,21 @@ class ApplicationError(Exception):
     status = 422
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        items: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         if code:
             self.code = code
+        # Several problems of one kind (each missing evidence item): one ``errors`` entry each.
+        self.items = items or []
 
 
 class ConflictError(ApplicationError):

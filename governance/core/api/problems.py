@@ -116,7 +116,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             503, "service_unavailable", UNAVAILABLE_DETAIL, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
         )
     if isinstance(exc, ApplicationError):
-        errors = [{"field": exc.field or "", "message": exc.message, "code": exc.code}]
+        pairs = exc.items or [(exc.field or "", exc.message)]
+        errors = [{"field": field, "message": message, "code": exc.code} for field, message in pairs]
         return problem_response(exc.status, exc.code, exc.message, errors)
     if isinstance(exc, DjangoValidationError):
         errors = one_entry_per_field(flatten_errors(_django_validation_detail(exc)))

@@ -64,6 +64,8 @@ class ProblemAutoSchema(AutoSchema):
             statuses += [401, 403]
         if "{" in self.path or self._get_paginator() is not None:  # type: ignore[no-untyped-call]
             statuses.append(404)  # unknown or invisible object; a page past the end
+        # Views addressing objects by name in the body (the gate: model + version) also answer 404.
+        statuses += getattr(self.view, "extra_problem_statuses", [])
         if self.method in WRITE_METHODS:
             statuses.append(409)  # frozen version, illegal transition, stale request
         if has_body:
@@ -72,7 +74,7 @@ class ProblemAutoSchema(AutoSchema):
             statuses.append(422)
         if self.view.get_throttles() or self.view.get_authenticators():
             statuses.append(429)  # throttled, or too many failed API keys from this client
-        return sorted(statuses)
+        return sorted(set(statuses))
 
     def _map_basic_serializer(self, serializer: Any, direction: Any) -> Any:
         schema = super()._map_basic_serializer(serializer, direction)  # type: ignore[no-untyped-call]

@@ -37,6 +37,7 @@ class GateCheckView(APIView):
 
     permission_classes = [HasScope]
     required_scopes = {"POST": GATE}
+    extra_problem_statuses = [404]  # unknown model or version
 
     @extend_schema(
         request=s.GateCheckSerializer,
@@ -95,6 +96,7 @@ class DeploymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type
 
     permission_classes = [HasScope]
     required_scopes = {"list": (READ, GATE), "create": GATE}
+    extra_problem_statuses = [404]  # unknown model, version or decision
     serializer_class = s.DeploymentSerializer
     pagination_class = None
 
