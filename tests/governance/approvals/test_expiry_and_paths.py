@@ -131,7 +131,9 @@ def test_the_periodic_pass_leaves_unchanged_requests_alone(cast: Cast) -> None:
 
 def test_management_command_decides_as_the_named_reviewer(cast: Cast, capsys: Any) -> None:
     request = submit(cast)
-    call_command("approval_decide", str(request.pk), "approve", "--as", "rita", "--comment", "Risk ok.")
+    call_command(
+        "approval_decide", "approve", "--request", str(request.pk), "--as", "rita", "--comment", "Risk ok."
+    )
     decision = ApprovalDecision.objects.get()
     assert decision.reviewer == f"user:{cast.risk.pk}" and decision.attestation_id
     assert "is open" in capsys.readouterr().out  # one of two roles filled
@@ -147,7 +149,14 @@ def test_management_command_obeys_four_eyes(cast: Cast, who: str) -> None:
     request = submit(cast, who=person if who == "admin" else None)
     with pytest.raises(CommandError, match="four_eyes_violation"):
         call_command(
-            "approval_decide", str(request.pk), "approve", "--as", person.username, "--comment", "Mine."
+            "approval_decide",
+            "approve",
+            "--request",
+            str(request.pk),
+            "--as",
+            person.username,
+            "--comment",
+            "Mine.",
         )
     assert not ApprovalDecision.objects.exists()
 
@@ -157,12 +166,15 @@ def test_management_command_refuses_a_second_role_for_one_person(cast: Cast) -> 
 
     cast.risk.groups.add(Group.objects.get(name="privacy_officer"))
     request = submit(cast)
-    call_command("approval_decide", str(request.pk), "approve", "--as", "rita", "--comment", "Risk ok.")
+    call_command(
+        "approval_decide", "approve", "--request", str(request.pk), "--as", "rita", "--comment", "Risk ok."
+    )
     with pytest.raises(CommandError, match="four_eyes_violation"):
         call_command(
             "approval_decide",
-            str(request.pk),
             "approve",
+            "--request",
+            str(request.pk),
             "--as",
             "rita",
             "--role",
@@ -175,7 +187,9 @@ def test_management_command_refuses_a_second_role_for_one_person(cast: Cast) -> 
 def test_management_command_needs_a_known_person(cast: Cast) -> None:
     request = submit(cast)
     with pytest.raises(CommandError, match="No active user"):
-        call_command("approval_decide", str(request.pk), "approve", "--as", "nobody", "--comment", "x")
+        call_command(
+            "approval_decide", "approve", "--request", str(request.pk), "--as", "nobody", "--comment", "x"
+        )
 
 
 def test_a_decision_attestation_verifies_with_govctl(cast: Cast, tmp_path: Path) -> None:
@@ -202,3 +216,22 @@ def test_a_decision_attestation_verifies_with_govctl(cast: Cast, tmp_path: Path)
     envelope["payload"] = ("A" if payload[0] != "A" else "B") + payload[1:]
     bundle.write_text(json.dumps(data))
     assert run_govctl("verify", "bundle", bundle, "--keys", keys).returncode != 0
+
+
+def test_management_command_finds_the_open_request_by_model_and_version(cast: Cast) -> None:
+    submit(cast)
+    call_command(
+        "approval_decide",
+        "approve",
+        "--model",
+        "credit-scoring",
+        "--model-version",
+        "1.0.0",
+        "--as",
+        "rita",
+        "--comment",
+        "Risk ok.",
+    )
+    assert ApprovalDecision.objects.get().reviewer == f"user:{cast.risk.pk}"
+    with pytest.raises(CommandError, match="Name the request"):
+        call_command("approval_decide", "approve", "--as", "rita", "--comment", "x")

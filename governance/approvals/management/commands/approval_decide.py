@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from governance.accounts.principal import principal_for_user
-from governance.approvals.choices import Decision
+from governance.approvals.choices import Decision, RequestStatus
 from governance.approvals.models import ApprovalRequest
 from governance.approvals.services import approval_decide
 from governance.core.exceptions import ApplicationError
@@ -23,8 +23,10 @@ class Command(BaseCommand):
     help = "Approve, request changes on, or reject an approval request as the named reviewer."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("request_id", type=int)
         parser.add_argument("decision", choices=Decision.values)
+        parser.add_argument("--request", dest="request_id", type=int, help="The approval request's id.")
+        parser.add_argument("--model", help="Or: the model's name (with --model-version): its open request.")
+        parser.add_argument("--model-version", dest="model_version", help="The version, with --model.")
         parser.add_argument("--as", dest="username", required=True, help="The reviewer's username.")
         parser.add_argument("--comment", required=True)
         parser.add_argument("--role", help="Reviewer role to decide in (default: the first unfilled one).")
@@ -33,9 +35,22 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["username"], is_active=True).first()
         if user is None:
             raise CommandError(f"No active user {options['username']!r}.")
-        request = ApprovalRequest.objects.filter(pk=options["request_id"]).first()
+        if options["request_id"]:
+            request = ApprovalRequest.objects.filter(pk=options["request_id"]).first()
+        elif options["model"] and options["model_version"]:
+            request = (
+                ApprovalRequest.objects.filter(
+                    model_version__model__name=options["model"],
+                    model_version__version=options["model_version"],
+                    status=RequestStatus.OPEN,
+                )
+                .order_by("-created_at")
+                .first()
+            )
+        else:
+            raise CommandError("Name the request: --request ID, or --model NAME --model-version VERSION.")
         if request is None:
-            raise CommandError(f"No approval request {options['request_id']}.")
+            raise CommandError("No such approval request (or no open one for that version).")
         try:
             row = approval_decide(
                 actor=principal_for_user(user),
