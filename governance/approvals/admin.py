@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from governance.accounts.roles import Scope
 from governance.approvals.choices import Decision, Environment
 from governance.approvals.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest
+from governance.approvals.policies import approval_policy_create_override
 from governance.approvals.services import (
     POLICY_FIELDS,
     approval_decide,
@@ -197,6 +198,22 @@ class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["risk_tier", "model", *POLICY_FIELDS]
 
 
+class OverrideForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A model's own policy: the model, why its tier's rules do not fit, and the rules."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea, max_length=2000, help_text="Why this model needs rules of its own (audited)."
+    )
+
+    class Meta:
+        model = ApprovalPolicy
+        fields = ["model", *POLICY_FIELDS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model"].required = True
+
+
 @admin.register(ApprovalPolicy)
 class ApprovalPolicyAdmin(ServiceFormMixin, TeamScopedAdmin):
     """Policies are versioned: saving the current version creates the next one (admins only)."""
@@ -214,7 +231,13 @@ class ApprovalPolicyAdmin(ServiceFormMixin, TeamScopedAdmin):
         return admin_principal(request).has_scope(Scope.TEAMS_ADMIN)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # tier policies are seeded; model overrides come from the model's policy service
+        # Adding is giving one model rules of its own; tier policies are seeded and revised.
+        return self._is_admin(request) and super().has_add_permission(request)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = OverrideForm
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and not obj.is_current:
@@ -222,9 +245,24 @@ class ApprovalPolicyAdmin(ServiceFormMixin, TeamScopedAdmin):
         return self._is_admin(request) and super().has_view_permission(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*self.readonly_fields, "risk_tier", "model"]
+        return [*self.readonly_fields, "risk_tier", "model"] if obj else self.readonly_fields
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return [(None, {"fields": ["model", "reason", *POLICY_FIELDS]})]
+        return super().get_fieldsets(request, obj)
 
     def save_model(self, request: HttpRequest, obj: ApprovalPolicy, form: Any, change: bool) -> None:
+        if not change:
+            fields = {f: form.cleaned_data[f] for f in POLICY_FIELDS}
+            created = approval_policy_create_override(
+                actor=admin_principal(request),
+                model=form.cleaned_data["model"],
+                reason=form.cleaned_data["reason"],
+                **fields,
+            )
+            obj.pk = created.pk
+            return
         changes = {f: form.cleaned_data[f] for f in form.changed_data if f in POLICY_FIELDS}
         current = ApprovalPolicy.objects.get(pk=obj.pk)
         revised = approval_policy_revise(actor=admin_principal(request), policy=current, **changes)

@@ -184,3 +184,31 @@ def test_records_are_view_only_and_policies_revised_by_admins(cast: Cast, submit
     assert revised.version == policy.version + 1 and revised.validity_days == 90
     assert revised.required_roles == {"model_risk_reviewer": 2}
     assert AuditEvent.objects.filter(action="approval_policy.revise").exists()
+
+
+def test_an_admin_gives_a_model_rules_of_its_own_with_a_reason(cast: Cast) -> None:
+    url = reverse("admin:approvals_approvalpolicy_add")
+    assert login(cast.risk).get(url).status_code == 403
+    admin = login(cast.admin)
+    form = admin.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data |= {
+        "model": cast.mv.model_id,
+        "reason": "Pilot in one branch: re-reviewed every 30 days.",
+        "required_roles": '{"model_risk_reviewer": 1, "privacy_officer": 1}',
+        "required_roles_when_phi": "{}",
+        "validity_days": 30,
+        "require_complete_model_card": "on",
+        "require_signed_artifact": "on",
+        "require_passing_bias_report": "on",
+        "bias_report_max_age_days": 90,
+        "require_dpia_for_personal_data": "on",
+        "require_named_owner": "on",
+        "approvable": "on",
+    }
+    response = admin.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    override = ApprovalPolicy.objects.get(model=cast.mv.model, is_current=True)
+    assert override.validity_days == 30 and override.version == 1
+    event = AuditEvent.objects.get(action="approval_policy.override")
+    assert event.payload["reason"].startswith("Pilot in one branch")
