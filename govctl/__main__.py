@@ -15,21 +15,27 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from govctl import verify
+from govctl import deploy, gate, verify
 from govctl.errors import EXIT_FAILED, EXIT_USAGE, CliError
 from govctl.output import print_error
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-COMMANDS: Final[tuple[Register, ...]] = (verify.register,)
+COMMANDS: Final[tuple[Register, ...]] = (verify.register, gate.register, deploy.register)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for tests and documentation)."""
     parser = argparse.ArgumentParser(
         prog="govctl",
-        description="ModelOps governance client: verify signed evidence and the audit log offline.",
-        epilog="Exit status: 0 ok, 1 verification failed, 2 usage, input or network error.",
+        description=(
+            "ModelOps governance client: verify signed evidence and the audit log offline; "
+            "ask the deploy gate and record deployments from CI."
+        ),
+        epilog=(
+            "Exit status: 0 ok, 1 verification failed / gate said fail / deployment refused, "
+            "2 usage, input, network or authentication error, 3 unknown model or version."
+        ),
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in COMMANDS:

@@ -1,7 +1,8 @@
 """Exit codes and the exceptions that carry them from a subcommand to ``main``.
 
-Kept apart from the commands so that every subcommand (``verify`` now, ``gate`` later) reports
-failures the same way: a one-line message and a documented exit status.
+Kept apart from the commands so that every subcommand (``verify``, ``gate``, ``deploy``) reports
+failures the same way: a one-line message and a documented exit status. A CI job branches on these
+numbers, so they never change meaning.
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ from typing import Final
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
-"""The evidence was read and does not verify (bad signature, digest mismatch, tampered log...)."""
+"""The answer is no: the evidence does not verify (bad signature, digest mismatch, tampered log...),
+the deploy gate said ``fail``, or the server refused to record a deployment."""
 EXIT_USAGE: Final = 2
-"""The command could not run: bad arguments, unreadable file, network/HTTP error, unusable JWKS."""
+"""The command could not run: bad arguments, unreadable file, network/HTTP error (after retries),
+authentication refused, unusable JWKS."""
+EXIT_NOT_FOUND: Final = 3
+"""The server does not know the model or version asked about (HTTP 404): a typo in the pipeline,
+not a verdict, so CI can tell it apart from a gate that said no."""
 
 
 class CliError(Exception):

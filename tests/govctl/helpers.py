@@ -15,12 +15,26 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
+# Variables a CI runner (or a developer's shell) may have set that would change what govctl does.
+CI_VARIABLES = frozenset(
+    {
+        "GOVCTL_TOKEN",
+        "GOVERNANCE_URL",
+        "GOVERNANCE_API_KEY",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_OUTPUT",
+        "GITLAB_CI",
+    }
+)
+
+
 def cli_env(**extra: str) -> dict[str, str]:
-    """The environment of a standalone run: no Django settings, no proxy for the local server."""
+    """The environment of a standalone run: no Django settings, no proxy, no CI provider's variables."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if k != "DJANGO_SETTINGS_MODULE" and not k.lower().endswith("_proxy") and k != "GOVCTL_TOKEN"
+        if k != "DJANGO_SETTINGS_MODULE" and not k.lower().endswith("_proxy") and k not in CI_VARIABLES
     }
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env.update(extra)

@@ -1,7 +1,13 @@
-"""govctl is a standalone tool: standard library and ``cryptography`` only, no Django or web stack."""
+"""govctl is a standalone tool: standard library and ``cryptography`` only, no Django or web stack.
+
+The gate and deploy commands are what a CI job installs with ``pip install`` (or runs with
+``python -m govctl``): they are pinned here to import nothing beyond the standard library,
+``cryptography`` and ``audit.pure``, and to run where nothing else is installed at all.
+"""
 
 from __future__ import annotations
 
+import importlib.metadata
 import shutil
 import subprocess
 import sys
@@ -9,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.govctl.gate_server import GateStandIn, check_args, gate_env
 from tests.govctl.helpers import REPO, cli_env
 
 FORBIDDEN = {
@@ -31,9 +38,12 @@ CHECK_IMPORTS = """
 import sys
 before = set(sys.modules)
 import govctl.__main__
+import govctl.gate, govctl.deploy, govctl.api, govctl.ci, govctl.reports, govctl.github, govctl.verdict
 from govctl.__main__ import build_parser
 build_parser()
 new = {name.split(".")[0] for name in set(sys.modules) - before}
+audit_modules = {name for name in sys.modules if name.split(".")[0] == "audit"}
+assert all(name == "audit" or name.startswith("audit.pure") for name in audit_modules), audit_modules
 # _cffi_backend and _openssl are the extension modules cryptography's bindings register.
 allowed = set(sys.stdlib_module_names) | {"cryptography", "_cffi_backend", "_openssl", "audit", "govctl"}
 forbidden = FORBIDDEN
@@ -101,3 +111,76 @@ def test_console_script_is_installed() -> None:
         [str(script), "--help"], env=cli_env(), capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and "verify" in result.stdout
+
+
+LIGHT_RUN = (
+    "import sys\n"
+    "from govctl.__main__ import main\n"
+    "status = main(sys.argv[1:])\n"
+    f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})\n"
+    "assert not loaded, loaded\n"
+    "sys.exit(status)\n"
+)
+
+
+def test_gate_and_deploy_runs_stay_light(gate: GateStandIn, tmp_path: Path) -> None:
+    """Running ``gate check`` in every output format and ``deploy record`` loads nothing heavy."""
+    env = gate_env(gate, PYTHONPATH=str(REPO))
+    for output in ("text", "json", "github", "junit", "sarif"):
+        result = subprocess.run(
+            [sys.executable, "-c", LIGHT_RUN, *check_args(), "--output", output],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, (output, result.stderr)
+    decision_id = next(iter(gate.decisions))
+    deploy = ["deploy", "record", *check_args()[2:], "--decision-id", decision_id]
+    result = subprocess.run(
+        [sys.executable, "-c", LIGHT_RUN, *deploy],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def only_cryptography(target: Path) -> Path:
+    """A directory holding cryptography and its own dependencies (cffi, pycparser), nothing else."""
+    target.mkdir()
+    for name in ("cryptography", "cffi", "pycparser"):
+        try:
+            files = importlib.metadata.distribution(name).files or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for top in {
+            f.parts[0] for f in files if not f.parts[0].endswith((".dist-info", "__pycache__", ".."))
+        }:
+            source = Path(importlib.metadata.distribution(name).locate_file(top))
+            if source.exists() and not (target / top).exists():
+                (target / top).symlink_to(source)
+    return target
+
+
+def test_gate_check_runs_without_django_installed(gate: GateStandIn, tmp_path: Path) -> None:
+    """``python -S`` (no site-packages) with only cryptography on the path: Django is not even there."""
+    packages = only_cryptography(tmp_path / "site")
+    env = gate_env(gate, PYTHONPATH=f"{REPO}:{packages}")
+    probe = subprocess.run(
+        [sys.executable, "-S", "-c", "import django"], cwd=tmp_path, env=env, capture_output=True, check=False
+    )
+    assert probe.returncode != 0  # the environment really lacks Django
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "govctl", *check_args(), "--output", "junit"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "<testsuite " in result.stdout
