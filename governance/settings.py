@@ -226,7 +226,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     # Jobs' status (hashing, fairness checks) is one choice set, named once (not "StatusF6eEnum").
-    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "governance.core.choices.JobStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "governance.core.choices.JobStatus",
+        "ApprovalDecisionEnum": "governance.approvals.choices.Decision",
+        "ApprovalRequestStatusEnum": "governance.approvals.choices.RequestStatus",
+        "GateVerdictEnum": "governance.gate.choices.Verdict",
+        "DeploymentStatusEnum": "governance.gate.choices.DeploymentStatus",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------
