@@ -5,7 +5,7 @@ load the machine at the same time and Django settings of one do not leak into an
 the median [min-max] of at least 5 interleaved rounds of the measured thing and its named baseline; the
 table's ratio column is what to compare across machines (absolute times drift on shared ones).
 
-    .venv/bin/python -m bench                                  # all, modest sizes (~7 min on 2 shared cores)
+    .venv/bin/python -m bench                                  # all, modest sizes (~11 min on 2 shared cores)
     .venv/bin/python -m bench --only fairness_e2e artifact_hashing
     .venv/bin/python -m bench --engine-sizes 100000 1000000 --e2e-rows 100000000 --hash-mib 4096
 
@@ -23,7 +23,7 @@ import time
 
 from bench.report import LEGEND, MIN_ROUNDS, Figure, markdown_table, progress
 
-BENCHMARKS = ("fairness_engine", "fairness_e2e", "artifact_hashing", "audit_append")
+BENCHMARKS = ("fairness_engine", "fairness_e2e", "artifact_hashing", "audit_append", "gate")
 
 
 def runs(name: str, args: argparse.Namespace) -> list[list[str]]:
@@ -35,6 +35,8 @@ def runs(name: str, args: argparse.Namespace) -> list[list[str]]:
         return [["--rows", str(rows), *rounds] for rows in args.e2e_rows]
     if name == "artifact_hashing":
         return [["--size-mib", str(args.hash_mib), *rounds]]
+    if name == "gate":  # PostgreSQL and wrk: see bench/gate.py
+        return [["--concurrency", *map(str, args.gate_clients), "--seconds", str(args.gate_seconds), *rounds]]
     return [["--events", str(args.audit_events), "--threads", "1", "4", *rounds]]
 
 
@@ -50,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--hash-mib", type=int, default=1024, help="artifact_hashing file size")
     parser.add_argument("--audit-events", type=int, default=500, help="audit_append events per measurement")
+    parser.add_argument(
+        "--gate-clients", type=int, nargs="+", default=[1, 8, 32], help="gate: concurrent wrk clients"
+    )
+    parser.add_argument("--gate-seconds", type=float, default=5.0, help="gate: seconds of each wrk run")
     args = parser.parse_args(argv)
     if args.rounds < MIN_ROUNDS:
         parser.error(f"--rounds: figures come from at least {MIN_ROUNDS} rounds")

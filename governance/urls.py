@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from audit.api.views import JwksView
 from governance.core import views as core_views
+from governance.core.api.views import WhoAmIView
 
 api_v1 = [
     path("", include("governance.inventory.api.urls")),
@@ -13,6 +14,7 @@ api_v1 = [
     path("", include("governance.fairness.api.urls")),
     path("", include("governance.approvals.api.urls")),
     path("", include("governance.gate.api.urls")),
+    path("-/whoami", WhoAmIView.as_view(), name="whoami"),
 ]
 
 # The admin's "View site" link: the landing page below, which links back to the admin, the API and health.

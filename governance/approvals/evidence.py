@@ -62,10 +62,13 @@ def evidence_snapshot(*, model_version: ModelVersion, policy: ApprovalPolicy) ->
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    reports = BiasReport.objects.filter(model_version=model_version).order_by("pk")
+    # Only what the snapshot holds: a report's counts and full results are hundreds of kB of JSON.
+    reports = (
+        BiasReport.objects.filter(model_version=model_version).order_by("pk").only("passed", "created_at")
+    )
     links = (
         ModelVersionDataset.objects.filter(model_version=model_version)
-        .select_related("dataset_version__dataset")
+        .select_related("dataset_version__dataset__team")  # the label names the team: no query a dataset
         .order_by("pk")
     )
     return {

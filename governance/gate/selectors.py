@@ -12,10 +12,11 @@ from governance.gate.choices import DeploymentStatus
 from governance.gate.models import Deployment, GateDecision
 
 
-def gate_decision_list(*, principal: Principal) -> QuerySet[GateDecision]:
-    return GateDecision.objects.visible_to(principal).select_related(
-        "model_version__model", "approval", "attestation"
-    )
+def gate_decision_list(*, principal: Principal, with_bundle: bool = False) -> QuerySet[GateDecision]:
+    """Decisions ``principal`` may read; ``with_bundle`` also joins the signed attestation (a few kB
+    of JSON a row), which only a single decision's page shows."""
+    related = ["model_version__model", "approval"] + (["attestation"] if with_bundle else [])
+    return GateDecision.objects.visible_to(principal).select_related(*related)
 
 
 def deployment_list(*, principal: Principal) -> QuerySet[Deployment]:

@@ -132,7 +132,8 @@ def _decide(
         request_sha256=body_sha256,
         evaluated_at=now,
     )
-    decision.save(force_insert=True)
+    # One INSERT, last: the audit entry and the attestation only need the decision's id (a UUID
+    # chosen here), so the row is written once, complete, instead of inserted and then updated.
     event = audit_append(
         actor=actor,
         action=events.GATE_DECISION,
@@ -180,7 +181,7 @@ def _decide(
         },
         audit_event=event,
     )
-    decision.save(update_fields=["audit_entry_id", "attestation"])
+    decision.save(force_insert=True)
     return decision
 
 

@@ -21,8 +21,10 @@ from governance.accounts.roles import Scope
 from governance.approvals.choices import Environment
 from governance.gate import selectors, services
 from governance.gate.api import serializers as s
+from governance.gate.models import GateDecision
 
 GATE, READ = Scope.GATE_CHECK, Scope.INVENTORY_READ
+_MODEL_VERSION = GateDecision._meta.get_field("model_version")
 IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 
 
@@ -57,8 +59,13 @@ class GateCheckView(APIView):
         if key is not None and (len(key) > 255 or not key.isprintable()):
             raise serializers.ValidationError({"Idempotency-Key": "At most 255 printable characters."})
         decision = services.gate_check(actor=principal_for_request(request), idempotency_key=key, **data)
-        fresh = selectors.gate_decision_list(principal=principal_for_request(request)).get(pk=decision.pk)
-        return Response(s.GateDecisionSerializer(fresh, context={"request": request}).data)
+        if not _MODEL_VERSION.is_cached(decision):
+            # A replayed decision (Idempotency-Key) comes back bare: read it as the decision list does.
+            decision = selectors.gate_decision_list(principal=principal_for_request(request)).get(
+                pk=decision.pk
+            )
+        # A fresh one holds its version, model, approval and attestation already: no re-read.
+        return Response(s.GateDecisionSerializer(decision, context={"request": request}).data)
 
 
 class GateDecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
@@ -70,7 +77,9 @@ class GateDecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     lookup_value_regex = "[0-9a-fA-F-]{36}"
 
     def get_queryset(self) -> Any:
-        qs = selectors.gate_decision_list(principal=principal_for_request(self.request))
+        qs = selectors.gate_decision_list(
+            principal=principal_for_request(self.request), with_bundle=self.action == "retrieve"
+        )
         params = self.request.query_params
         if model := params.get("model"):
             qs = qs.filter(model_version__model__name=model)
