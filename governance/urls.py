@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from audit.api.views import JwksView
 from governance.core import views as core_views
-from governance.core.api.views import WhoAmIView
 
 api_v1 = [
     path("", include("governance.inventory.api.urls")),
@@ -14,7 +13,7 @@ api_v1 = [
     path("", include("governance.fairness.api.urls")),
     path("", include("governance.approvals.api.urls")),
     path("", include("governance.gate.api.urls")),
-    path("-/whoami", WhoAmIView.as_view(), name="whoami"),
+    path("", include("governance.core.api.urls")),  # GET -/whoami
 ]
 
 # The admin's "View site" link: the landing page below, which links back to the admin, the API and health.
