@@ -371,3 +371,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- GitHub deployment protection rule (governance.integrations.github) ---------------------------
+# GitHub asks POST /api/v1/integrations/github/deployment-protection whether a workflow job may deploy;
+# the gate decides and a job answers through GitHub's API. Bodies over GITHUB_WEBHOOK_MAX_BYTES are refused
+# unread; each exchange with the API ends within GITHUB_API_TIMEOUT_SECONDS; a failed answer is retried
+# after GITHUB_CALLBACK_BACKOFF_SECONDS x 1, 3, 9, ... (capped) up to GITHUB_CALLBACK_MAX_ATTEMPTS attempts.
+# API base URLs must be https unless GITHUB_ALLOW_HTTP (tests with a loopback stand-in for GitHub).
+INSTALLED_APPS += ["governance.integrations.github"]
+GITHUB_WEBHOOK_MAX_BYTES = env.int("GITHUB_WEBHOOK_MAX_BYTES", default=1 * 1024 * 1024)
+GITHUB_API_TIMEOUT_SECONDS = env.float("GITHUB_API_TIMEOUT_SECONDS", default=10.0)
+GITHUB_CALLBACK_MAX_ATTEMPTS = env.int("GITHUB_CALLBACK_MAX_ATTEMPTS", default=8)
+GITHUB_CALLBACK_BACKOFF_SECONDS = env.float("GITHUB_CALLBACK_BACKOFF_SECONDS", default=10.0)
+GITHUB_CALLBACK_BACKOFF_MAX_SECONDS = env.float("GITHUB_CALLBACK_BACKOFF_MAX_SECONDS", default=3600.0)
+GITHUB_CALLBACK_RETRY_SWEEP_SECONDS = env.float("GITHUB_CALLBACK_RETRY_SWEEP_SECONDS", default=10.0)
+GITHUB_ALLOW_HTTP = env.bool("GITHUB_ALLOW_HTTP", default=False)
+CELERY_BEAT_SCHEDULE["github-protection-callbacks-due"] = {
+    "task": "github_integration.callbacks_due",
+    "schedule": GITHUB_CALLBACK_RETRY_SWEEP_SECONDS,
+}
