@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from audit.models import Attestation
-from audit.pure.evidence.bundle_verify import verify_bundle
+from audit.pure.evidence.bundle_verify import VerifiedAttestation, verify_bundle
 from audit.pure.evidence.errors import VerificationError
 from audit.pure.evidence.model_artifact import MODEL_SIGNING_PREDICATE_TYPE
 from audit.signing import jwks
@@ -65,8 +65,17 @@ def _attestation_fact(mv: ModelVersion, keys: dict[str, Any]) -> AttestationFact
         verified=True,
         key_id=verified.key_id,
         key_status=verified.key_status,
-        subject_digest=attestation.subject_digest,
+        artifact_digests=_signed_digests(verified),
     )
+
+
+def _signed_digests(verified: VerifiedAttestation) -> tuple[str, ...]:
+    """The digests the verified statement binds: its subjects', and a one-file manifest's file."""
+    digests = [s.digest["sha256"] for s in verified.subjects if "sha256" in s.digest]
+    manifest = verified.model_manifest
+    if manifest is not None and len(manifest.resources) == 1:
+        digests.append(manifest.resources[0].digest)
+    return tuple(digests)
 
 
 def gate_facts(

@@ -51,7 +51,9 @@ class AttestationFact:
     verified: bool = False
     key_id: str = ""
     key_status: str = ""  # active | retired | revoked | unknown
-    subject_digest: str = ""
+    # What the signature identifies the artifact by: the signed subject (a directory's manifest
+    # digest) and, for a one-file model, that file's own sha256 (what a version records for a file).
+    artifact_digests: tuple[str, ...] = ()
     error: str = ""
 
 
@@ -205,7 +207,7 @@ def _artifact_reasons(f: GateFacts) -> list[Reason]:
                 att.error,
             )
         )
-    elif recorded and _digest(att.subject_digest) != recorded:
+    elif recorded and recorded not in {_digest(d) for d in att.artifact_digests}:
         reasons.append(
             Reason(
                 "artifact_attestation",
@@ -213,7 +215,7 @@ def _artifact_reasons(f: GateFacts) -> list[Reason]:
                 "The signed attestation is about a different artifact.",
                 None,
                 recorded,
-                _digest(att.subject_digest),
+                [_digest(d) for d in att.artifact_digests],
             )
         )
     return reasons

@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from audit.services import audit_append
 from governance.accounts.principal import worker_principal
+from governance.core.http import HttpResult, post
 from governance.jobs.outbox import job_dispatch
-from governance.notifications import constants, events, transport
+from governance.notifications import constants, events
 from governance.notifications.choices import DeliveryStatus
 from governance.notifications.models import WebhookDelivery
 from governance.notifications.signing import webhook_signature
@@ -79,18 +80,18 @@ def webhook_delivery_attempt(*, delivery_pk: int, attempt: int) -> WebhookDelive
             except ValidationError as exc:
                 refusal = "The webhook URL is no longer allowed: " + "; ".join(exc.messages)
         if refusal:
-            return _record(delivery, attempt, transport.PostResult(None, error=refusal), final=True)
+            return _record(delivery, attempt, HttpResult(None, error=refusal), final=True)
         url, secret, body = webhook.url, webhook.secret, delivery.body
         delivery_id, event = str(delivery.delivery_id), delivery.event
     headers = delivery_headers(
         delivery_id=delivery_id, event=event, timestamp=str(int(time.time())), body=body, secret=secret
     )
-    result = transport.post(
+    result = post(
         url,
         body.encode(),
         headers,
         timeout=constants.timeout_seconds(),
-        excerpt_bytes=constants.RESPONSE_EXCERPT_BYTES,
+        max_bytes=constants.RESPONSE_EXCERPT_BYTES,
     )
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_pk)
@@ -100,7 +101,7 @@ def webhook_delivery_attempt(*, delivery_pk: int, attempt: int) -> WebhookDelive
 
 
 def _record(
-    delivery: WebhookDelivery, attempt: int, result: transport.PostResult, *, final: bool = False
+    delivery: WebhookDelivery, attempt: int, result: HttpResult, *, final: bool = False
 ) -> WebhookDelivery:
     """Record one attempt's outcome (in the caller's transaction, ``delivery`` locked)."""
     now = timezone.now()
@@ -171,4 +172,4 @@ def webhook_delivery_give_up(job_id: int, message: str) -> None:
             return
         # The given-up message was attempt attempts + 1 (the invariant): it counts, so a later
         # "deliver again" gets a fresh outbox key.
-        _record(delivery, delivery.attempts + 1, transport.PostResult(None, error=message), final=True)
+        _record(delivery, delivery.attempts + 1, HttpResult(None, error=message), final=True)

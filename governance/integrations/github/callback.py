@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from audit.services import audit_append
 from governance.accounts.principal import worker_principal
-from governance.integrations.github import constants, events, transport
+from governance.core.http import HttpResult, post
+from governance.integrations.github import constants, events
 from governance.integrations.github.choices import CallbackStatus
 from governance.integrations.github.models import GitHubInstallation, ProtectionRuleRequest
 from governance.integrations.github.signing import PrivateKeyError, app_jwt, private_key_load
@@ -66,22 +67,22 @@ def api_headers(credential: str) -> dict[str, str]:
     }
 
 
-def _retryable(result: transport.ApiResult) -> bool:
+def _retryable(result: HttpResult) -> bool:
     return result.status is None or result.status >= 500 or result.status in RETRYABLE
 
 
-def _excerpt(result: transport.ApiResult) -> str:
+def _excerpt(result: HttpResult) -> str:
     return result.body[: constants.EXCERPT_CHARS].decode("utf-8", errors="replace")
 
 
 def _exchange_and_answer(
     installation: GitHubInstallation, record: ProtectionRuleRequest
-) -> tuple[transport.ApiResult, bool]:
+) -> tuple[HttpResult, bool]:
     """Mint a JWT, get an installation token, post the answer. Returns the result and whether it is final."""
     try:
         key = private_key_load(installation.private_key, settings.SIGNING_KEY_PASSPHRASE)
     except PrivateKeyError as exc:
-        return transport.ApiResult(None, error=f"The App's private key cannot be used: {exc}"), True
+        return HttpResult(None, error=f"The App's private key cannot be used: {exc}"), True
     jwt = app_jwt(
         private_key=key,
         issuer=str(installation.app_id),
@@ -94,7 +95,7 @@ def _exchange_and_answer(
         scope["repository_ids"] = [record.repository_id]
     token_url = f"{installation.api_base_url}/app/installations/{installation.installation_id}/access_tokens"
     timeout = constants.timeout_seconds()
-    exchange = transport.post(
+    exchange = post(
         token_url,
         json.dumps(scope).encode(),
         api_headers(jwt),
@@ -102,7 +103,7 @@ def _exchange_and_answer(
         max_bytes=constants.RESPONSE_MAX_BYTES,
     )
     if not exchange.ok:
-        failed = transport.ApiResult(
+        failed = HttpResult(
             exchange.status, exchange.body, f"Installation token exchange failed: {exchange.error}"
         )
         return failed, not _retryable(exchange)
@@ -112,13 +113,13 @@ def _exchange_and_answer(
             raise TypeError
     except (ValueError, KeyError, TypeError):
         error = f"The token exchange answered {exchange.status} without a token."
-        return transport.ApiResult(None, error=error), False
+        return HttpResult(None, error=error), False
     answer = {
         "environment_name": record.github_environment,
         "state": record.verdict,
         "comment": record.comment,
     }
-    result = transport.post(
+    result = post(
         record.callback_url,
         json.dumps(answer).encode(),
         api_headers(token),
@@ -145,7 +146,7 @@ def protection_callback_attempt(*, record_pk: int, attempt: int) -> ProtectionRu
         elif problem := callback_url_problem(record.callback_url, installation.api_base_url):
             refusal = f"Not sent: {problem}"
         if refusal:
-            return _record(record, attempt, transport.ApiResult(None, error=refusal), final=True)
+            return _record(record, attempt, HttpResult(None, error=refusal), final=True)
     result, final = _exchange_and_answer(installation, record)
     with transaction.atomic():
         record = ProtectionRuleRequest.objects.select_for_update().get(pk=record_pk)
@@ -155,7 +156,7 @@ def protection_callback_attempt(*, record_pk: int, attempt: int) -> ProtectionRu
 
 
 def _record(
-    record: ProtectionRuleRequest, attempt: int, result: transport.ApiResult, *, final: bool = False
+    record: ProtectionRuleRequest, attempt: int, result: HttpResult, *, final: bool = False
 ) -> ProtectionRuleRequest:
     """Record one attempt's outcome and audit it (in the caller's transaction, ``record`` locked)."""
     now = timezone.now()
@@ -224,4 +225,4 @@ def protection_callback_give_up(job_id: int, message: str) -> None:
         record = ProtectionRuleRequest.objects.select_for_update().get(pk=job_id)
         if record.status != CallbackStatus.PENDING:
             return
-        _record(record, record.attempts + 1, transport.ApiResult(None, error=message), final=True)
+        _record(record, record.attempts + 1, HttpResult(None, error=message), final=True)

@@ -259,3 +259,32 @@ def _ci(gate: Gate, actor: Any) -> Any:
     from governance.accounts.principal import principal_for_api_key
 
     return principal_for_api_key(gate.ci.api_key)
+
+
+def test_a_one_file_artifact_passes(gate: Gate, people: Any, tmp_path: Path) -> None:
+    """A file is recorded by its own sha256; its model_signing statement names the manifest digest."""
+    import os
+
+    from governance.accounts.principal import worker_principal
+    from governance.inventory.artifacts import artifact_hash_run
+    from governance.inventory.models import ArtifactHashJob
+    from governance.inventory.services import model_card_create
+    from tests.factories import ModelVersionFactory
+    from tests.governance.approvals.conftest import CARD
+
+    artifact = tmp_path / "model.onnx"
+    artifact.write_bytes(os.urandom(2048))
+    mv = ModelVersionFactory(
+        model=gate.mv.model,
+        version="3.0.0",
+        artifact_uri=artifact.as_uri(),
+        artifact_digest="",
+        created_by=f"user:{people['producer'].pk}",
+    )
+    job = ArtifactHashJob.objects.create(model_version=mv, requested_by="test")
+    artifact_hash_run(job_id=job.pk, actor=worker_principal("test"))
+    mv.refresh_from_db()
+    model_card_create(actor=as_principal(people["producer"]), model_version=mv, **CARD)
+    add_bias_report(mv)
+    approve(mv, people)
+    assert codes(gate.check(version="3.0.0", artifact_digest=mv.artifact_digest)) == []

@@ -1,11 +1,10 @@
-"""One HTTP POST to GitHub's API, bounded in time and in what is read, never following a redirect.
+"""One outbound HTTP POST (team webhooks, GitHub's API), bounded in time and in what is read.
 
-Pure standard library (``http.client``): it does not follow redirects (an API call answered 3xx is a
-failure, so a token is never carried to another place), read proxies from the environment, or read more
-of the answer than ``max_bytes``. A watchdog shuts the socket when the whole exchange passes ``timeout``
-seconds, so an answer trickled one byte at a time cannot hold a worker. This mirrors
-``governance.notifications.transport`` (this app may not import notifications), and keeps the body,
-which the token exchange needs.
+Pure standard library (``http.client``, no Django): it does not follow redirects (a 3xx is a failure,
+so a token or a signed body is never carried elsewhere), read proxies from the environment or read more
+of the answer than ``max_bytes``. A watchdog shuts the socket down when the whole exchange passes
+``timeout`` seconds, so a peer that trickles its answer one byte at a time cannot hold a worker longer
+than that (a socket timeout alone bounds each read, not their sum).
 """
 
 from __future__ import annotations
@@ -21,19 +20,23 @@ from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
-class ApiResult:
-    """What the API answered (``status`` and the start of its body), or why there was no answer."""
+class HttpResult:
+    """What the peer answered (``status``, the start of its body), or why there was no answer."""
 
     status: int | None
     body: bytes = b""
     error: str = ""
 
     @property
+    def excerpt(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float, max_bytes: int) -> ApiResult:
+def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float, max_bytes: int) -> HttpResult:
     """POST ``body`` to ``url``; any answer is a result, as is any failure to get one (never raises)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -45,7 +48,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float, m
     elif parts.scheme == "http":
         connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
     else:
-        return ApiResult(None, error=f"Unsupported URL scheme {parts.scheme!r}.")
+        return HttpResult(None, error=f"Unsupported URL scheme {parts.scheme!r}.")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     expired = threading.Event()
 
@@ -67,16 +70,17 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float, m
             raise TimeoutError
         error = ""
         if 300 <= response.status < 400:
-            error = f"Answered {response.status} (a redirect); redirects are not followed."
+            location = (response.getheader("Location") or "")[:200]
+            error = f"Answered {response.status} (redirect to {location!r}); redirects are not followed."
         elif not 200 <= response.status < 300:
             error = f"Answered {response.status}."
-        return ApiResult(response.status, body=data, error=error)
+        return HttpResult(response.status, body=data, error=error)
     except TimeoutError:
-        return ApiResult(None, error=f"No answer within {timeout:g} s.")
+        return HttpResult(None, error=f"No answer within {timeout:g} s.")
     except (OSError, http.client.HTTPException) as exc:
         if expired.is_set():
-            return ApiResult(None, error=f"No answer within {timeout:g} s.")
-        return ApiResult(None, error=f"{type(exc).__name__}: {exc}"[:500])
+            return HttpResult(None, error=f"No answer within {timeout:g} s.")
+        return HttpResult(None, error=f"{type(exc).__name__}: {exc}"[:500])
     finally:
         watchdog.cancel()
         connection.close()
