@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("governance.fairness.api.urls")),
     path("", include("governance.approvals.api.urls")),
     path("", include("governance.gate.api.urls")),
+    path("", include("governance.reports.api.urls")),  # GET model-versions/{id}/bom
     path("integrations/github/", include("governance.integrations.github.urls")),
     path("", include("governance.core.api.urls")),  # GET -/whoami
 ]
