@@ -32,7 +32,7 @@ from governance.approvals.services import (
     approval_withdraw,
 )
 from governance.approvals.workspace import version_review
-from governance.core.admin_mixins import ServiceFormMixin, TeamScopedAdmin, admin_principal
+from governance.core.admin_mixins import RecordAdmin, ServiceFormMixin, TeamScopedAdmin, admin_principal
 from governance.core.exceptions import ApplicationError
 from governance.inventory.admin import ModelVersionAdmin
 from governance.inventory.models import ModelVersion
@@ -137,16 +137,6 @@ class DecisionInline(admin.TabularInline):  # type: ignore[type-arg]
     can_delete = False
     fields = ("created_at", "reviewer_label", "role", "decision", "comment", "policy_version", "attestation")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class RecordAdmin(TeamScopedAdmin):
-    """A record: listed and viewed, never added or changed here (the services write it)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

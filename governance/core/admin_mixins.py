@@ -62,6 +62,17 @@ class TeamScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
+class RecordAdmin(TeamScopedAdmin):
+    """A record the services write (requests, decisions, gate verdicts, deployments): listed and
+    viewed, never added or changed in the admin, so its pages offer no Save and no Change link."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def _scoped_filter(model: Any, spec: Any) -> Any:
     """A related list filter on a team-scoped model becomes a ``VisibleRelatedFilter``."""
     if not isinstance(spec, str):

@@ -16,19 +16,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from governance.approvals.choices import Environment
-from governance.core.admin_mixins import TeamScopedAdmin, admin_principal
+from governance.core.admin_mixins import RecordAdmin, admin_principal
 from governance.gate.models import Deployment, GateDecision
 from governance.gate.selectors import deployed_versions
-
-
-class RecordAdmin(TeamScopedAdmin):
-    """Written by the gate's services only: listed and viewed, never added or changed here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(GateDecision)
