@@ -205,7 +205,9 @@ class VersionReview:
     can_withdraw: bool
 
 
-def _evidence_lines(mv: ModelVersion, items: list[Requirement]) -> list[ChecklistLine]:
+def _evidence_lines(
+    mv: ModelVersion, items: list[Requirement], report: BiasReport | None
+) -> list[ChecklistLine]:
     """Add what is on record (and the admin link to it) to each requirement."""
     card = model_card_latest(model_version=mv)
     attestation = (
@@ -217,7 +219,6 @@ def _evidence_lines(mv: ModelVersion, items: list[Requirement]) -> list[Checklis
         .order_by("-pk")
         .first()
     )
-    report = BiasReport.objects.filter(model_version=mv).order_by("-pk").first()
     lines = []
     for item in items:
         detail, url = "", ""
@@ -244,6 +245,7 @@ def _evidence_lines(mv: ModelVersion, items: list[Requirement]) -> list[Checklis
 def version_review(*, principal: Principal, model_version: ModelVersion) -> VersionReview:
     """The review panel of one version, as ``principal`` may see and act on it."""
     mv = model_version
+    latest_report = BiasReport.objects.filter(model_version=mv).order_by("-pk").first()
     history = list(
         approval_request_list(principal=principal).filter(model_version=mv).order_by("-created_at", "-id")
     )
@@ -267,7 +269,7 @@ def version_review(*, principal: Principal, model_version: ModelVersion) -> Vers
             options = DecisionOptions(reason=STALE_REASON)
         facts = evidence_facts(snapshot)
         rules = policy_rules(policy)
-        checklist = _evidence_lines(mv, evidence_checklist(rules, facts))
+        checklist = _evidence_lines(mv, evidence_checklist(rules, facts), latest_report)
         required = effective_roles(rules, facts)
     if current is not None and current.status == RequestStatus.OPEN:
         required = dict(current.required_roles)
@@ -299,7 +301,7 @@ def version_review(*, principal: Principal, model_version: ModelVersion) -> Vers
         current=current,
         history=history,
         options=options,
-        latest_bias_report=BiasReport.objects.filter(model_version=mv).order_by("-pk").first(),
+        latest_bias_report=latest_report,
         dataset_links=list(
             ModelVersionDataset.objects.filter(model_version=mv).select_related("dataset_version__dataset")
         ),

@@ -88,11 +88,9 @@ def gate_facts(
     rules = policy_rules(policy)
     approval_fact = None
     if approval is not None:
-        current = (
-            snapshot
-            if approval.policy_id == policy.pk
-            else evidence_snapshot(model_version=mv, policy=approval.policy)
-        )
+        # The snapshot names its policy and nothing else of it: the approved request's own policy
+        # is swapped in rather than every record read again.
+        current = {**snapshot, "policy": {"id": approval.policy.pk, "version": approval.policy.version}}
         approval_fact = ApprovalFact(
             request_id=approval.pk,
             status=approval.status,
